@@ -1,0 +1,98 @@
+-- The journal: every change of state, as canonical JSON, with its RFC 6962 leaf hash.
+CREATE TABLE journal_entries (
+    idx        BIGINT PRIMARY KEY,
+    ts_ms      BIGINT NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    leaf_hash  BYTEA NOT NULL
+);
+CREATE INDEX journal_entries_subject ON journal_entries (subject, idx);
+CREATE INDEX journal_entries_actor ON journal_entries (actor, idx);
+
+CREATE TABLE journal_head (
+    id        BIGINT PRIMARY KEY CHECK (id = 1),
+    next_idx  BIGINT NOT NULL
+);
+INSERT INTO journal_head (id, next_idx) VALUES (1, 0);
+
+CREATE TABLE journal_checkpoints (
+    size   BIGINT PRIMARY KEY,
+    root   BYTEA NOT NULL,
+    note   TEXT NOT NULL,
+    ts_ms  BIGINT NOT NULL
+);
+
+-- Keys the platform signs with (journal checkpoints now; licence issuers later).
+CREATE TABLE signing_keys (
+    id          TEXT PRIMARY KEY,
+    purpose     TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    seed        BYTEA NOT NULL,
+    public_key  BYTEA NOT NULL,
+    created_ms  BIGINT NOT NULL,
+    retired_ms  BIGINT
+);
+
+CREATE TABLE departments (
+    code         TEXT PRIMARY KEY,
+    name_zh      TEXT NOT NULL,
+    name_en      TEXT NOT NULL,
+    parent_code  TEXT REFERENCES departments (code),
+    credit_code  TEXT NOT NULL UNIQUE,
+    created_ms   BIGINT NOT NULL
+);
+
+CREATE TABLE persons (
+    id           TEXT PRIMARY KEY,
+    resident_id  TEXT NOT NULL UNIQUE,
+    name         TEXT NOT NULL,
+    phone        TEXT,
+    address      TEXT,
+    created_ms   BIGINT NOT NULL
+);
+
+CREATE TABLE enterprises (
+    id                  TEXT PRIMARY KEY,
+    credit_code         TEXT NOT NULL UNIQUE,
+    name                TEXT NOT NULL,
+    legal_rep_person_id TEXT NOT NULL REFERENCES persons (id),
+    address             TEXT,
+    created_ms          BIGINT NOT NULL
+);
+
+CREATE TABLE accounts (
+    id             TEXT PRIMARY KEY,
+    username       TEXT NOT NULL UNIQUE,
+    display_name   TEXT NOT NULL,
+    password_hash  TEXT NOT NULL,
+    person_id      TEXT REFERENCES persons (id),
+    disabled       BIGINT NOT NULL DEFAULT 0,
+    created_ms     BIGINT NOT NULL
+);
+
+CREATE TABLE enterprise_agents (
+    enterprise_id  TEXT NOT NULL REFERENCES enterprises (id),
+    person_id      TEXT NOT NULL REFERENCES persons (id),
+    since_ms       BIGINT NOT NULL,
+    PRIMARY KEY (enterprise_id, person_id)
+);
+
+-- A role of an account; department_code is '' for roles that span the city.
+CREATE TABLE role_grants (
+    account_id       TEXT NOT NULL REFERENCES accounts (id),
+    role             TEXT NOT NULL,
+    department_code  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (account_id, role, department_code)
+);
+
+CREATE TABLE sessions (
+    token_hash    TEXT PRIMARY KEY,
+    account_id    TEXT NOT NULL REFERENCES accounts (id),
+    csrf          TEXT NOT NULL,
+    created_ms    BIGINT NOT NULL,
+    last_seen_ms  BIGINT NOT NULL,
+    address       TEXT NOT NULL
+);
+CREATE INDEX sessions_account ON sessions (account_id);

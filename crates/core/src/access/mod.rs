@@ -1,0 +1,293 @@
+//! Authorization: every operation is decided here, by Cedar policies kept as data
+//! (`policies.cedar`), default deny.
+
+use crate::error::{CoreError, Result};
+use crate::identity::{Principal, Role};
+use cedar_policy::{
+    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
+    PolicySet, Request, RestrictedExpression,
+};
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+/// Every operation the platform authorizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Read the latest signed journal checkpoint.
+    JournalCheckpointRead,
+    /// Read inclusion and consistency proofs.
+    JournalProofRead,
+    /// Read journal entries in full.
+    JournalEntriesRead,
+    /// List departments.
+    DirectoryDepartmentsRead,
+    /// See one's home page.
+    HomeView,
+    /// Read one's own identity.
+    MeRead,
+    /// The citizen portal.
+    PortalView,
+    /// The enterprise page.
+    EnterpriseView,
+    /// The official's workbench.
+    WorkbenchView,
+    /// A department's page.
+    DepartmentView,
+    /// The operations office's page.
+    OpsView,
+    /// The data steward's page.
+    StewardView,
+    /// The auditor's page.
+    AuditView,
+    /// The system administrator's page.
+    AdminView,
+}
+
+impl Action {
+    /// Every action, for tests that walk them all.
+    pub const ALL: [Action; 14] = [
+        Action::JournalCheckpointRead,
+        Action::JournalProofRead,
+        Action::JournalEntriesRead,
+        Action::DirectoryDepartmentsRead,
+        Action::HomeView,
+        Action::MeRead,
+        Action::PortalView,
+        Action::EnterpriseView,
+        Action::WorkbenchView,
+        Action::DepartmentView,
+        Action::OpsView,
+        Action::StewardView,
+        Action::AuditView,
+        Action::AdminView,
+    ];
+
+    /// The action's id in the policies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::JournalCheckpointRead => "journal.checkpoint.read",
+            Action::JournalProofRead => "journal.proof.read",
+            Action::JournalEntriesRead => "journal.entries.read",
+            Action::DirectoryDepartmentsRead => "directory.departments.read",
+            Action::HomeView => "home.view",
+            Action::MeRead => "me.read",
+            Action::PortalView => "portal.view",
+            Action::EnterpriseView => "enterprise.view",
+            Action::WorkbenchView => "workbench.view",
+            Action::DepartmentView => "department.view",
+            Action::OpsView => "ops.view",
+            Action::StewardView => "steward.view",
+            Action::AuditView => "audit.view",
+            Action::AdminView => "admin.view",
+        }
+    }
+}
+
+/// What an action is done to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource<'a> {
+    /// The platform as a whole.
+    Platform,
+    /// One department, by code.
+    Department(&'a str),
+}
+
+/// The loaded policies.
+pub struct Access {
+    policies: PolicySet,
+    authorizer: Authorizer,
+}
+
+const BUILTIN: &str = include_str!("policies.cedar");
+
+fn uid(ty: &str, id: &str) -> Result<EntityUid> {
+    let ty = EntityTypeName::from_str(ty)
+        .map_err(|e| CoreError::internal(format!("cedar type {ty}: {e}")))?;
+    Ok(EntityUid::from_type_name_and_id(ty, EntityId::new(id)))
+}
+
+impl Access {
+    /// Loads the policies shipped with govops.
+    pub fn load_builtin() -> Result<Self> {
+        Self::from_text(BUILTIN)
+    }
+
+    /// Loads policies from Cedar text, with an error naming the position on failure.
+    pub fn from_text(text: &str) -> Result<Self> {
+        let policies = PolicySet::from_str(text).map_err(|e| {
+            CoreError::invalid(
+                "access.policies.invalid",
+                format!("the access policies do not parse: {e}"),
+            )
+        })?;
+        Ok(Self {
+            policies,
+            authorizer: Authorizer::new(),
+        })
+    }
+
+    /// True if `who` (None = not signed in) may do `action` to `resource`.
+    pub fn allows(
+        &self,
+        who: Option<&Principal>,
+        action: Action,
+        resource: Resource<'_>,
+    ) -> Result<bool> {
+        let (principal, mut entities) = match who {
+            Some(p) => principal_entities(p)?,
+            None => (uid("Govops::Anonymous", "anonymous")?, Vec::new()),
+        };
+        let resource_uid = match resource {
+            Resource::Platform => uid("Govops::Platform", "city")?,
+            Resource::Department(code) => uid("Govops::Department", code)?,
+        };
+        entities.push(Entity::new_no_attrs(resource_uid.clone(), HashSet::new()));
+        let entities = Entities::from_entities(entities, None)
+            .map_err(|e| CoreError::internal(format!("cedar entities: {e}")))?;
+        let request = Request::new(
+            principal,
+            uid("Govops::Action", action.as_str())?,
+            resource_uid,
+            Context::empty(),
+            None,
+        )
+        .map_err(|e| CoreError::internal(format!("cedar request: {e}")))?;
+        let answer = self
+            .authorizer
+            .is_authorized(&request, &self.policies, &entities);
+        Ok(answer.decision() == Decision::Allow)
+    }
+
+    /// Succeeds if allowed; otherwise says why: sign in first, or not permitted.
+    pub fn check(
+        &self,
+        who: Option<&Principal>,
+        action: Action,
+        resource: Resource<'_>,
+    ) -> Result<()> {
+        if self.allows(who, action, resource)? {
+            return Ok(());
+        }
+        match who {
+            None => Err(CoreError::unauthenticated("Sign in to see this page.")),
+            Some(_) => Err(CoreError::forbidden(
+                "Your account does not have a role that may do this. \
+                 Ask the operations office if you believe it should.",
+            )),
+        }
+    }
+}
+
+fn principal_entities(p: &Principal) -> Result<(EntityUid, Vec<Entity>)> {
+    let me = uid("Govops::Account", &p.account_id)?;
+    let mut parents = HashSet::new();
+    for role in p.distinct_roles() {
+        parents.insert(uid("Govops::Role", role.as_str())?);
+    }
+    let mut attrs = HashMap::new();
+    for (attr, role) in [
+        ("official_of", Role::Official),
+        ("head_of", Role::DepartmentHead),
+        ("steward_of", Role::DataSteward),
+    ] {
+        let mut set = Vec::new();
+        for code in p.departments_as(role) {
+            set.push(RestrictedExpression::new_entity_uid(uid(
+                "Govops::Department",
+                code,
+            )?));
+        }
+        attrs.insert(attr.to_string(), RestrictedExpression::new_set(set));
+    }
+    let entity = Entity::new(me.clone(), attrs, parents)
+        .map_err(|e| CoreError::internal(format!("cedar entity: {e}")))?;
+    Ok((me, vec![entity]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::RoleGrant;
+
+    fn principal(roles: &[(Role, Option<&str>)]) -> Principal {
+        Principal {
+            account_id: "a1".into(),
+            username: "u".into(),
+            display_name: "U".into(),
+            person_id: None,
+            enterprises: vec![],
+            roles: roles
+                .iter()
+                .map(|(r, d)| RoleGrant {
+                    role: *r,
+                    department: d.map(str::to_string),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn anonymous_reads_public_things_only() {
+        let a = Access::load_builtin().unwrap();
+        assert!(
+            a.allows(None, Action::JournalCheckpointRead, Resource::Platform)
+                .unwrap()
+        );
+        assert!(
+            !a.allows(None, Action::HomeView, Resource::Platform)
+                .unwrap()
+        );
+        assert!(
+            !a.allows(None, Action::JournalEntriesRead, Resource::Platform)
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn head_sees_own_department_only() {
+        let a = Access::load_builtin().unwrap();
+        let head = principal(&[(Role::DepartmentHead, Some("amr"))]);
+        assert!(
+            a.allows(
+                Some(&head),
+                Action::DepartmentView,
+                Resource::Department("amr")
+            )
+            .unwrap()
+        );
+        assert!(
+            !a.allows(
+                Some(&head),
+                Action::DepartmentView,
+                Resource::Department("tax")
+            )
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn citizen_cannot_read_the_journal_entries_or_the_workbench() {
+        let a = Access::load_builtin().unwrap();
+        let c = principal(&[(Role::Citizen, None)]);
+        assert!(
+            a.allows(Some(&c), Action::PortalView, Resource::Platform)
+                .unwrap()
+        );
+        assert!(
+            !a.allows(Some(&c), Action::JournalEntriesRead, Resource::Platform)
+                .unwrap()
+        );
+        assert!(
+            !a.allows(Some(&c), Action::WorkbenchView, Resource::Platform)
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn broken_policy_text_is_refused_with_a_position() {
+        let e = Access::from_text("permit(principal, action, resource")
+            .err()
+            .unwrap();
+        assert_eq!(e.code, "access.policies.invalid");
+    }
+}

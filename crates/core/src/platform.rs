@@ -1,0 +1,77 @@
+//! The platform: one value that holds the store, the clock, the journal and the access
+//! policies, and on which every operation of the domain modules is a method.
+
+use crate::access::Access;
+use crate::clock::Clock;
+use crate::error::Result;
+use crate::identity::ratelimit::LoginLimiter;
+use crate::journal::Journal;
+use crate::store::Store;
+use std::sync::Arc;
+
+/// Settings the platform needs from configuration.
+#[derive(Debug, Clone)]
+pub struct PlatformSettings {
+    /// The database URL.
+    pub database_url: String,
+    /// The name of this installation's journal, the checkpoint origin line.
+    pub journal_origin: String,
+}
+
+/// The running platform; cheap to clone.
+#[derive(Clone)]
+pub struct Platform {
+    pub(crate) inner: Arc<PlatformInner>,
+}
+
+pub(crate) struct PlatformInner {
+    pub store: Store,
+    pub journal: Arc<Journal>,
+    pub access: Access,
+    pub limiter: LoginLimiter,
+}
+
+impl Platform {
+    /// Opens the database, runs migrations, loads the journal and the access policies.
+    pub async fn open(settings: &PlatformSettings, clock: Arc<dyn Clock>) -> Result<Self> {
+        let store = Store::open(&settings.database_url, clock).await?;
+        let journal = Journal::open(store.clone(), &settings.journal_origin).await?;
+        let access = Access::load_builtin()?;
+        Ok(Self {
+            inner: Arc::new(PlatformInner {
+                store,
+                journal,
+                access,
+                limiter: LoginLimiter::default(),
+            }),
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The journal.
+    pub fn journal(&self) -> &Arc<Journal> {
+        &self.inner.journal
+    }
+
+    /// The access policies.
+    pub fn access(&self) -> &Access {
+        &self.inner.access
+    }
+
+    /// The current time from the platform clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.inner.store.clock().now()
+    }
+
+    /// True when the database answers: for `/readyz`.
+    pub async fn ready(&self) -> bool {
+        sqlx::query("SELECT 1")
+            .execute(self.inner.store.pool())
+            .await
+            .is_ok()
+    }
+}

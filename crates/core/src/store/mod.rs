@@ -1,0 +1,295 @@
+//! The Store: one database, SQLite (embedded, the default) or PostgreSQL.
+//!
+//! Every change goes through [`Store::write`], which runs a closure inside a transaction
+//! together with the journal entries that closure records, so a change and its entry
+//! commit together or not at all. On SQLite one writer task batches the closures of many
+//! callers into a group commit and acknowledges each only after that commit; on
+//! PostgreSQL each write is its own transaction on a pooled connection, and several
+//! `govops serve` processes may share the database.
+
+mod tx;
+mod writer;
+
+pub use tx::{PendingEntry, Tx};
+
+use crate::clock::Clock;
+use crate::error::{CoreError, Result};
+use futures_util::future::BoxFuture;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite, one machine.
+    Sqlite,
+    /// PostgreSQL, one or many nodes.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, or a clear error.
+    pub fn of_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(CoreError::invalid_field(
+                "config.database_url",
+                "database_url",
+                format!(
+                    "the database URL `{url}` is neither sqlite://… nor postgres://…; \
+                     set GOVOPS_DATABASE_URL to one of those"
+                ),
+            ))
+        }
+    }
+}
+
+/// A type-erased write: runs inside the transaction and says how to deliver its result
+/// once the transaction has committed (or failed).
+pub(crate) type Job = Box<dyn for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, Completion> + Send>;
+
+/// What a job leaves behind for the writer: whether it succeeded, and how to answer its
+/// caller once the fate of the transaction is known.
+pub(crate) struct Completion {
+    pub ok: bool,
+    pub finish: Box<dyn FnOnce(Option<CoreError>) + Send>,
+}
+
+enum WritePath {
+    Sqlite(mpsc::Sender<Job>),
+    Postgres,
+}
+
+struct Inner {
+    backend: Backend,
+    pool: AnyPool,
+    write_path: WritePath,
+    clock: Arc<dyn Clock>,
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+/// How many writes the SQLite writer folds into one commit at most.
+const MAX_BATCH: usize = 1024;
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and runs its migrations.
+    pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)?;
+        match backend {
+            Backend::Sqlite => Self::open_sqlite(url, clock).await,
+            Backend::Postgres => Self::open_postgres(url, clock).await,
+        }
+    }
+
+    async fn open_sqlite(url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
+        let url = if url.contains('?') {
+            url.to_string()
+        } else {
+            format!("{url}?mode=rwc")
+        };
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .and_then(|p| p.split('?').next())
+            && let Some(parent) = std::path::Path::new(path).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                CoreError::invalid_field(
+                    "config.database_url",
+                    "database_url",
+                    format!(
+                        "cannot create the folder `{}` for the database: {e}",
+                        parent.display()
+                    ),
+                )
+            })?;
+        }
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|e| CoreError::invalid("config.database_url", format!("{e}")))?
+            .disable_statement_logging();
+        // WAL lets readers run beside the writer; FULL makes a commit durable before it
+        // is acknowledged; the busy timeout absorbs the brief locks of checkpoints.
+        let pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                       PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(pragmas).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                CoreError::invalid(
+                    "config.database_url",
+                    format!("cannot open the SQLite database `{url}`: {e}"),
+                )
+            })?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let writer_conn = pool.acquire().await?;
+        let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
+        let first_idx = next_journal_index(&pool).await?;
+        tokio::spawn(writer::run_sqlite_writer(
+            writer_conn,
+            rx,
+            clock.clone(),
+            first_idx,
+            MAX_BATCH,
+        ));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                backend: Backend::Sqlite,
+                pool,
+                write_path: WritePath::Sqlite(tx),
+                clock,
+            }),
+        })
+    }
+
+    async fn open_postgres(url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
+        let options = AnyConnectOptions::from_str(url)
+            .map_err(|e| CoreError::invalid("config.database_url", format!("{e}")))?
+            .disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            .max_connections(32)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                CoreError::invalid(
+                    "config.database_url",
+                    format!("cannot connect to PostgreSQL: {e}"),
+                )
+            })?;
+        // Several nodes may start at once; an advisory lock keeps migrations to one.
+        let mut conn = pool.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock(7460001)")
+            .execute(&mut *conn)
+            .await?;
+        let migrated = sqlx::migrate!("./migrations/postgres")
+            .run(&mut *conn)
+            .await;
+        sqlx::query("SELECT pg_advisory_unlock(7460001)")
+            .execute(&mut *conn)
+            .await?;
+        migrated?;
+        drop(conn);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                backend: Backend::Postgres,
+                pool,
+                write_path: WritePath::Postgres,
+                clock,
+            }),
+        })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// The pool for reads.
+    pub fn pool(&self) -> &AnyPool {
+        &self.inner.pool
+    }
+
+    /// The platform clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// Runs `f` in a transaction with the journal entries it records, and returns its
+    /// result once the transaction is durable. If `f` fails, nothing it did is kept.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel::<Result<T>>();
+        let job: Job = Box::new(move |tx: &mut Tx| {
+            Box::pin(async move {
+                let outcome = f(tx).await;
+                let ok = outcome.is_ok();
+                let finish = Box::new(move |failure: Option<CoreError>| {
+                    let delivered = match failure {
+                        Some(e) => Err(e),
+                        None => outcome,
+                    };
+                    let _ = answer.send(delivered);
+                }) as Box<dyn FnOnce(Option<CoreError>) + Send>;
+                Completion { ok, finish }
+            })
+        });
+        match &self.inner.write_path {
+            WritePath::Sqlite(sender) => {
+                sender
+                    .send(job)
+                    .await
+                    .map_err(|_| CoreError::internal("the SQLite writer has stopped"))?;
+            }
+            WritePath::Postgres => {
+                writer::run_postgres_job(&self.inner.pool, self.inner.clock.as_ref(), job).await;
+            }
+        }
+        answered
+            .await
+            .map_err(|_| CoreError::internal("the writer dropped a write without answering"))?
+    }
+
+    /// Copies the live SQLite database into `dest` (an online backup, safe while serving).
+    pub async fn backup_sqlite(&self, dest: &std::path::Path) -> Result<()> {
+        if self.inner.backend != Backend::Sqlite {
+            return Err(CoreError::invalid(
+                "backup.backend",
+                "online backup is for SQLite; use pg_dump for PostgreSQL",
+            ));
+        }
+        let dest = dest.to_string_lossy().replace('\'', "''");
+        let sql = format!("VACUUM INTO '{dest}'");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&self.inner.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Folds the SQLite write-ahead log into the main file (used before copying the
+    /// file, and by the tamper test).
+    pub async fn checkpoint_wal(&self) -> Result<()> {
+        if self.inner.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.inner.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+}
+
+/// The index the next journal entry will take.
+async fn next_journal_index(pool: &AnyPool) -> Result<i64> {
+    let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(idx) + 1, 0) FROM journal_entries")
+        .fetch_one(pool)
+        .await?;
+    Ok(next)
+}

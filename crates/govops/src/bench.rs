@@ -1,0 +1,246 @@
+//! `govops bench`: measurements that need the whole platform (the pure crates have
+//! criterion benches of their own). Results are printed; BENCHMARKS.md records them.
+
+use anyhow::{Context, anyhow};
+use clap::Subcommand;
+use govops_core::{Platform, PlatformSettings, SystemClock};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Which benchmark to run.
+#[derive(Debug, Subcommand)]
+pub enum Which {
+    /// Durable journaled writes through the store: throughput and per-write latency.
+    Store {
+        /// Database: omitted means a fresh SQLite file in a temporary folder; a
+        /// postgres:// URL means a fresh database created (and dropped) on that server.
+        #[arg(long)]
+        url: Option<String>,
+        /// Writes in total.
+        #[arg(long, default_value_t = 100_000)]
+        writes: usize,
+        /// Concurrent writers.
+        #[arg(long, default_value_t = 256)]
+        concurrency: usize,
+    },
+    /// argon2id cost per hash, and the p99 latency of a cheap page while 20 logins run.
+    Login {
+        /// Logins kept in flight.
+        #[arg(long, default_value_t = 20)]
+        in_flight: usize,
+        /// Page requests to time.
+        #[arg(long, default_value_t = 2_000)]
+        pages: usize,
+    },
+}
+
+/// Runs one benchmark.
+pub async fn run(which: Which) -> anyhow::Result<()> {
+    match which {
+        Which::Store {
+            url,
+            writes,
+            concurrency,
+        } => store(url, writes, concurrency).await,
+        Which::Login { in_flight, pages } => login(in_flight, pages).await,
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn open_fresh(
+    url: Option<String>,
+) -> anyhow::Result<(Platform, Option<(String, String)>, tempfile::TempDir)> {
+    let dir = tempfile::tempdir()?;
+    let (url, drop_db) = match url {
+        None => (format!("sqlite://{}/bench.db", dir.path().display()), None),
+        Some(base) => {
+            let name = format!("govops_bench_{}", std::process::id());
+            let admin = sqlx::PgPool::connect(&base)
+                .await
+                .context("connecting to PostgreSQL")?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&admin)
+                .await?;
+            admin.close().await;
+            let (head, _) = base
+                .rsplit_once('/')
+                .ok_or_else(|| anyhow!("the URL needs a /database part"))?;
+            (format!("{head}/{name}"), Some((base, name)))
+        }
+    };
+    let settings = PlatformSettings {
+        database_url: url,
+        journal_origin: "bench.example/journal".into(),
+    };
+    let p = Platform::open(&settings, Arc::new(SystemClock))
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    Ok((p, drop_db, dir))
+}
+
+async fn store(url: Option<String>, writes: usize, concurrency: usize) -> anyhow::Result<()> {
+    let (platform, drop_db, _dir) = open_fresh(url).await?;
+    let backend = format!("{:?}", platform.store().backend());
+    platform
+        .store()
+        .write(|tx| {
+            Box::pin(async move {
+                sqlx::query("CREATE TABLE IF NOT EXISTS bench_records (id BIGINT PRIMARY KEY, body TEXT NOT NULL)")
+                    .execute(tx.conn())
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let per_task = writes.div_ceil(concurrency);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..concurrency {
+        let store = platform.store().clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(per_task);
+            for i in 0..per_task {
+                let id = (t * per_task + i) as i64;
+                let t0 = Instant::now();
+                store
+                    .write(move |tx| {
+                        Box::pin(async move {
+                            sqlx::query("INSERT INTO bench_records (id, body) VALUES ($1, $2)")
+                                .bind(id)
+                                .bind(format!("record {id}"))
+                                .execute(tx.conn())
+                                .await?;
+                            tx.journal(
+                                "bench",
+                                "bench.record_written",
+                                &format!("record:{id}"),
+                                serde_json::json!({ "n": id }),
+                            )
+                        })
+                    })
+                    .await?;
+                lat.push(t0.elapsed());
+            }
+            Ok::<_, govops_core::CoreError>(lat)
+        }));
+    }
+    let mut lat = Vec::with_capacity(writes);
+    for t in tasks {
+        lat.extend(t.await?.map_err(|e| anyhow!("{e}"))?);
+    }
+    let elapsed = started.elapsed();
+    lat.sort();
+    let n = lat.len();
+    println!(
+        "store bench ({backend}): {n} durable journaled writes, {concurrency} concurrent writers"
+    );
+    println!(
+        "  throughput: {:.0} writes/s ({:.2} s)",
+        n as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "  latency per write: p50 {:?}  p99 {:?}  max {:?}",
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        lat.last().copied().unwrap_or_default()
+    );
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM journal_entries")
+        .fetch_one(platform.store().pool())
+        .await?;
+    println!("  journal entries after the run: {count}");
+    platform.store().close().await;
+    if let Some((base, name)) = drop_db {
+        let admin = sqlx::PgPool::connect(&base).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE {name} WITH (FORCE)"
+        )))
+        .execute(&admin)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn login(in_flight: usize, pages: usize) -> anyhow::Result<()> {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    let mut costs = Vec::new();
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        govops_core::identity::password::hash_password_now("correct horse battery staple")
+            .map_err(|e| anyhow!("{e}"))?;
+        costs.push(t0.elapsed());
+    }
+    costs.sort();
+    println!(
+        "argon2id (m={} KiB, t={}, p={}): median {:?} per hash (min {:?}, max {:?})",
+        govops_core::identity::password::M_COST_KIB,
+        govops_core::identity::password::T_COST,
+        govops_core::identity::password::P_COST,
+        percentile(&costs, 0.5),
+        costs[0],
+        costs[costs.len() - 1]
+    );
+    let (platform, _, _dir) = open_fresh(None).await?;
+    platform.seed_demo().await.map_err(|e| anyhow!("{e}"))?;
+    let app = govops_web::app(platform.clone(), govops_web::WebSettings::default());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut loggers = Vec::new();
+    for i in 0..in_flight {
+        let app = app.clone();
+        let stop = stop.clone();
+        loggers.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let body = format!(
+                    r#"{{"username":"citizen{:03}","password":"{}"}}"#,
+                    2 + i,
+                    govops_core::demo::DEMO_PASSWORD
+                );
+                let req = Request::post("/api/v1/sessions")
+                    .header("content-type", "application/json")
+                    .body(Body::from(body));
+                if let Ok(req) = req {
+                    let _ = app.clone().oneshot(req).await;
+                    n += 1;
+                }
+            }
+            n
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut lat = Vec::with_capacity(pages);
+    let started = Instant::now();
+    for _ in 0..pages {
+        let req = Request::get("/healthz").body(Body::empty())?;
+        let t0 = Instant::now();
+        let _ = app.clone().oneshot(req).await;
+        lat.push(t0.elapsed());
+    }
+    let elapsed = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut logins = 0;
+    for l in loggers {
+        logins += l.await?;
+    }
+    lat.sort();
+    println!(
+        "cheap page (/healthz) while {in_flight} logins in flight: p50 {:?}  p99 {:?}  ({} pages in {:.2} s; {} logins completed)",
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        pages,
+        elapsed.as_secs_f64(),
+        logins
+    );
+    Ok(())
+}

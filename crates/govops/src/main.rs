@@ -1,0 +1,203 @@
+//! `govops`: the one binary. `govops demo` runs the demo city; `govops serve` runs an
+//! installation; `govops journal verify` checks the journal; `govops bench` measures.
+
+mod bench;
+mod config;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use config::{LogFormat, Settings};
+use govops_core::{Platform, PlatformSettings, SystemClock};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// govops: a digital-government operations platform (数字政府运营平台).
+#[derive(Debug, Parser)]
+#[command(name = "govops", version, about)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the platform.
+    Serve,
+    /// Load the demo city (示范市) if missing, then serve it and print the demo logins.
+    Demo,
+    /// Load the demo city into the configured database, then exit.
+    Seed,
+    /// Journal tools.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
+    /// Copy the live SQLite database to a file (online backup).
+    Backup {
+        /// Where to write the copy.
+        dest: PathBuf,
+    },
+    /// Run the built-in benchmarks and print the results.
+    Bench {
+        #[command(subcommand)]
+        which: bench::Which,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JournalCommand {
+    /// Recompute every leaf, the tree and every checkpoint signature; name the first bad entry.
+    Verify,
+}
+
+fn init_logs(s: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&s.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match s.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn open(s: &Settings) -> anyhow::Result<Platform> {
+    let settings = PlatformSettings {
+        database_url: s.database_url.clone(),
+        journal_origin: s.journal_origin.clone(),
+    };
+    Platform::open(&settings, Arc::new(SystemClock))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("opening the database {}", s.database_url))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logs(&cli.settings);
+    let s = &cli.settings;
+    match cli.command {
+        Command::Serve => serve(s, open(s).await?, false).await,
+        Command::Demo => {
+            let platform = open(s).await?;
+            let report = platform
+                .seed_demo()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            tracing::info!(created = report.created, "demo city loaded");
+            serve(s, platform, true).await
+        }
+        Command::Seed => {
+            let platform = open(s).await?;
+            let report = platform
+                .seed_demo()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("demo city loaded: {} records created", report.created);
+            platform
+                .journal()
+                .integrate()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(())
+        }
+        Command::Journal {
+            command: JournalCommand::Verify,
+        } => {
+            let platform = open(s).await?;
+            let report = govops_core::verify::verify_journal(
+                platform.store(),
+                platform.journal().verifier(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "journal: {} entries, {} checkpoints checked",
+                report.entries, report.checkpoints
+            );
+            if report.ok() {
+                println!("OK: every entry, the tree and every checkpoint signature verify");
+                Ok(())
+            } else {
+                if let Some(idx) = report.first_bad_entry {
+                    println!("FIRST BAD ENTRY: {idx}");
+                }
+                for p in &report.problems {
+                    println!("problem: {p}");
+                }
+                std::process::exit(1);
+            }
+        }
+        Command::Backup { dest } => {
+            let platform = open(s).await?;
+            platform
+                .store()
+                .backup_sqlite(&dest)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("backup written to {}", dest.display());
+            Ok(())
+        }
+        Command::Bench { which } => bench::run(which).await,
+    }
+}
+
+async fn serve(s: &Settings, platform: Platform, demo: bool) -> anyhow::Result<()> {
+    let integrator = platform
+        .journal()
+        .clone()
+        .spawn_integrator(Duration::from_millis(s.integrate_every_ms.max(10)));
+    let web = govops_web::WebSettings {
+        tls: s.tls,
+        max_body_bytes: s.max_body_bytes,
+    };
+    let app = govops_web::app(platform.clone(), web);
+    let listener = tokio::net::TcpListener::bind(&s.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {}; set --listen or GOVOPS_LISTEN to a free address",
+                s.listen
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    println!("govops is serving on http://{addr}/");
+    if demo {
+        println!(
+            "demo logins (password for all: {}):",
+            govops_core::demo::DEMO_PASSWORD
+        );
+        for (username, name, roles) in govops_core::demo::DEMO_LOGINS {
+            let roles: Vec<String> = roles
+                .iter()
+                .map(|(r, d)| {
+                    if d.is_empty() {
+                        r.to_string()
+                    } else {
+                        format!("{r}@{d}")
+                    }
+                })
+                .collect();
+            println!("  {username:<14} {name}  [{}]", roles.join(", "));
+        }
+        println!(
+            "  also <dept>.official, <dept>.head, <dept>.steward for every department, and citizen002..citizen199"
+        );
+    }
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    integrator.abort();
+    platform.store().close().await;
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! The JSON API under `/api/v1`, and its OpenAPI description.
+
+pub mod health;
+pub mod identity;
+pub mod journal;
+
+use axum::Json;
+use utoipa::OpenApi;
+
+/// The OpenAPI document. A test fails if a registered `/api/` route is missing here.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "govops API",
+        description = "The JSON API of govops, the digital-government operations platform."
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        identity::create_session,
+        identity::delete_session,
+        identity::me,
+        identity::departments,
+        journal::checkpoint,
+        journal::entry,
+        journal::inclusion,
+        journal::consistency,
+        openapi_json,
+    ),
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::error::ErrorDetail,
+        govops_core::FieldError,
+        govops_core::identity::Principal,
+        govops_core::identity::RoleGrant,
+        govops_core::identity::directory::Department,
+        govops_core::journal::Entry,
+        govops_core::journal::SignedCheckpoint,
+        identity::LoginRequest,
+        identity::SessionCreated,
+        journal::Proof,
+    ))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI description of this API.
+#[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "OpenAPI 3.1 document")))]
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

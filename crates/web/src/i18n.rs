@@ -1,0 +1,278 @@
+//! The two languages of the UI: 中文 (default) and English.
+//!
+//! The language is the `govops_lang` cookie if set by the toggle, else the best match of
+//! the browser's `Accept-Language`, else Chinese.
+
+use axum::http::HeaderMap;
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Simplified Chinese.
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The cookie value.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language, for the toggle.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    /// Parses a cookie value.
+    pub fn from_code(s: &str) -> Option<Lang> {
+        match s {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// Picks from `Accept-Language` by quality; Chinese when nothing matches.
+    pub fn negotiate(headers: &HeaderMap) -> Lang {
+        let Some(value) = headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Lang::Zh;
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in value.split(',') {
+            let mut bits = part.trim().split(';');
+            let tag = bits.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = bits
+                .find_map(|b| {
+                    b.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            let lang = if tag.starts_with("zh") {
+                Lang::Zh
+            } else if tag.starts_with("en") {
+                Lang::En
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Lang::Zh)
+    }
+
+    /// The text for `key` in this language; the key itself if the table lacks it (a
+    /// test checks every key the templates use is in the table).
+    pub fn t(self, key: &str) -> &'static str {
+        match TEXTS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, zh, en)) => match self {
+                Lang::Zh => zh,
+                Lang::En => en,
+            },
+            None => "??",
+        }
+    }
+}
+
+/// Every UI text: key, Chinese, English.
+pub const TEXTS: &[(&str, &str, &str)] = &[
+    (
+        "site.name",
+        "示范市政务服务平台",
+        "Demo City Government Services",
+    ),
+    ("site.skip", "跳到主要内容", "Skip to main content"),
+    ("site.lang_toggle", "English", "中文"),
+    (
+        "site.footer",
+        "govops 开源数字政府运营平台",
+        "govops, the open-source digital-government platform",
+    ),
+    ("nav.home", "首页", "Home"),
+    ("nav.login", "登录", "Sign in"),
+    ("nav.logout", "退出", "Sign out"),
+    ("nav.register", "注册", "Register"),
+    ("nav.signed_in_as", "当前用户", "Signed in as"),
+    ("index.title", "一网通办", "One-stop government services"),
+    (
+        "index.lead",
+        "在线办理政务服务，各部门并联审批，进度全程可查。",
+        "Apply for government services online; departments approve in parallel and you can follow every step.",
+    ),
+    (
+        "index.transparency",
+        "审计日志公开校验点",
+        "Public journal checkpoint",
+    ),
+    ("index.departments", "部门", "Departments"),
+    ("index.entries", "条记录", "entries"),
+    ("login.title", "登录", "Sign in"),
+    ("login.username", "用户名", "Username"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Sign in"),
+    ("login.no_account", "还没有账号？", "No account yet?"),
+    (
+        "login.demo_hint",
+        "演示账号见 README；密码均为 govops-demo-2026。",
+        "Demo logins are listed in the README; each uses the password govops-demo-2026.",
+    ),
+    ("register.title", "个人用户注册", "Register as a citizen"),
+    ("register.name", "姓名", "Full name"),
+    (
+        "register.resident_id",
+        "居民身份证号码",
+        "Resident ID number",
+    ),
+    (
+        "register.resident_id_hint",
+        "18 位，最后一位可以是 X",
+        "18 characters; the last may be X",
+    ),
+    ("register.phone", "手机号码", "Mobile phone"),
+    (
+        "register.username_hint",
+        "3–32 位小写字母、数字、. _ -",
+        "3–32 lowercase letters, digits, . _ -",
+    ),
+    (
+        "register.password_hint",
+        "至少 8 个字符，不能是常见密码",
+        "At least 8 characters; common passwords are refused",
+    ),
+    (
+        "register.password_confirm",
+        "再次输入密码",
+        "Password again",
+    ),
+    ("register.submit", "注册并登录", "Register and sign in"),
+    ("error.summary", "提交的内容有问题", "There is a problem"),
+    ("error.title", "出错了", "Something went wrong"),
+    ("error.back", "返回首页", "Back to the home page"),
+    ("home.title", "我的首页", "My home"),
+    ("home.roles", "您的角色", "Your roles"),
+    ("home.open", "进入", "Open"),
+    ("portal.title", "个人办事", "My services"),
+    ("portal.profile", "个人信息", "My details"),
+    ("enterprise.title", "企业办事", "Enterprise services"),
+    (
+        "enterprise.acting_for",
+        "您可代表以下企业办事",
+        "You may act for these enterprises",
+    ),
+    ("workbench.title", "工作台", "Workbench"),
+    ("workbench.departments", "所在部门", "Your departments"),
+    ("workbench.no_tasks", "暂无待办。", "No tasks waiting."),
+    ("department.title", "部门概览", "Department overview"),
+    ("department.staff", "人员与角色", "Staff and roles"),
+    ("ops.title", "运营概览", "Operations overview"),
+    ("ops.accounts", "账号", "Accounts"),
+    ("ops.persons", "自然人", "People"),
+    ("ops.enterprises", "企业", "Enterprises"),
+    ("ops.sessions", "在线会话", "Active sessions"),
+    ("steward.title", "数据管理", "Data stewardship"),
+    (
+        "steward.departments",
+        "您负责的部门数据",
+        "Departments whose data you look after",
+    ),
+    ("audit.title", "审计日志", "Journal"),
+    (
+        "audit.checkpoint",
+        "最新签名校验点",
+        "Latest signed checkpoint",
+    ),
+    ("audit.entries", "最近记录", "Recent entries"),
+    ("audit.older", "更早的记录", "Older entries"),
+    (
+        "audit.none",
+        "尚无签名校验点。",
+        "No signed checkpoint yet.",
+    ),
+    ("admin.title", "系统管理", "System administration"),
+    ("admin.backend", "数据库", "Database"),
+    ("admin.journal", "审计日志条数", "Journal entries"),
+    ("admin.vkey", "校验点验证公钥", "Checkpoint verifier key"),
+    ("col.index", "序号", "Index"),
+    ("col.time", "时间", "Time"),
+    ("col.actor", "操作者", "Actor"),
+    ("col.action", "操作", "Action"),
+    ("col.subject", "对象", "Subject"),
+    ("col.code", "代码", "Code"),
+    ("col.name", "名称", "Name"),
+    ("col.parent", "上级", "Parent"),
+    ("col.credit_code", "统一社会信用代码", "Credit code"),
+    ("col.role", "角色", "Role"),
+    ("col.size", "大小", "Size"),
+    ("col.root", "根哈希", "Root hash"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn accept_language_picks_the_highest_quality_known_language() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "accept-language",
+            HeaderValue::from_static("fr;q=1.0, en-GB;q=0.8, zh-CN;q=0.5"),
+        );
+        assert_eq!(Lang::negotiate(&h), Lang::En);
+        h.insert(
+            "accept-language",
+            HeaderValue::from_static("zh-TW, en;q=0.9"),
+        );
+        assert_eq!(Lang::negotiate(&h), Lang::Zh);
+        h.insert("accept-language", HeaderValue::from_static("de"));
+        assert_eq!(Lang::negotiate(&h), Lang::Zh);
+    }
+
+    #[test]
+    fn every_key_used_in_templates_and_code_is_in_the_table() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut missing = Vec::new();
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for piece in text.split("page.t(\"").skip(1) {
+                let key = piece.split('"').next().unwrap();
+                checked += 1;
+                if !TEXTS.iter().any(|(k, _, _)| *k == key) {
+                    missing.push(key.to_string());
+                }
+            }
+        }
+        assert!(checked > 20, "too few keys found: {checked}");
+        assert!(missing.is_empty(), "keys missing from TEXTS: {missing:?}");
+    }
+
+    #[test]
+    fn no_key_is_listed_twice() {
+        let mut keys: Vec<_> = TEXTS.iter().map(|t| t.0).collect();
+        keys.sort();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(n, keys.len());
+    }
+}
