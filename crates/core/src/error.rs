@@ -18,6 +18,8 @@ pub enum ErrorKind {
     Conflict,
     /// Too many attempts; try again later.
     RateLimited,
+    /// The request was larger than allowed; nothing was read.
+    TooLarge,
     /// Something failed inside the platform; the detail is logged, not shown.
     Internal,
 }
@@ -100,6 +102,10 @@ impl CoreError {
     /// Conflicts with the current state.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, code, message)
+    }
+    /// The request is over the size limit.
+    pub fn too_large(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::TooLarge, "request.too_large", message)
     }
     /// Too many attempts.
     pub fn rate_limited(message: impl Into<String>) -> Self {

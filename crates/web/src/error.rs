@@ -18,6 +18,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -40,6 +41,21 @@ pub struct ErrorDetail {
     pub field: Option<String>,
     /// Every field that was wrong, when several were.
     pub fields: Vec<govops_core::FieldError>,
+}
+
+/// The error for a request body that could not be read: over the size limit, or not
+/// in the expected form.
+pub fn unreadable_body(status: StatusCode, code: &'static str, detail: &str) -> CoreError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        CoreError::too_large(
+            "The request is larger than this server accepts. Send less data, or a smaller file.",
+        )
+    } else {
+        CoreError::invalid(
+            code,
+            format!("The request could not be read ({detail}). Check it and send it again."),
+        )
+    }
 }
 
 /// An error answered as JSON.

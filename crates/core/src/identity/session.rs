@@ -67,6 +67,17 @@ impl Platform {
                 "Enter your username.",
             ));
         }
+        if username.chars().count() > 64
+            || username
+                .chars()
+                .any(|c| c.is_control() || c == char::REPLACEMENT_CHARACTER)
+        {
+            return Err(CoreError::invalid_field(
+                "auth.username.malformed",
+                "username",
+                "The username has characters that are not valid text, or is too long. Type it again.",
+            ));
+        }
         if password.is_empty() {
             return Err(CoreError::invalid_field(
                 "auth.password.missing",

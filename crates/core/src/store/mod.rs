@@ -62,8 +62,16 @@ pub(crate) struct Completion {
     pub finish: Box<dyn FnOnce(Option<CoreError>) + Send>,
 }
 
+/// What the SQLite writer task receives.
+pub(crate) enum WriterMsg {
+    /// A write to run.
+    Job(Job),
+    /// Finish what is queued, release the connection and stop.
+    Stop,
+}
+
 enum WritePath {
-    Sqlite(mpsc::Sender<Job>),
+    Sqlite(mpsc::Sender<WriterMsg>),
     Postgres,
 }
 
@@ -143,7 +151,7 @@ impl Store {
             })?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let writer_conn = pool.acquire().await?;
-        let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
+        let (tx, rx) = mpsc::channel::<WriterMsg>(MAX_BATCH * 4);
         let first_idx = next_journal_index(&pool).await?;
         tokio::spawn(writer::run_sqlite_writer(
             writer_conn,
@@ -240,7 +248,7 @@ impl Store {
         match &self.inner.write_path {
             WritePath::Sqlite(sender) => {
                 sender
-                    .send(job)
+                    .send(WriterMsg::Job(job))
                     .await
                     .map_err(|_| CoreError::internal("the SQLite writer has stopped"))?;
             }
@@ -280,8 +288,12 @@ impl Store {
         Ok(())
     }
 
-    /// Closes every connection.
+    /// Stops the writer and closes every connection. Writes already queued are
+    /// committed and answered first; later writes fail.
     pub async fn close(&self) {
+        if let WritePath::Sqlite(sender) = &self.inner.write_path {
+            let _ = sender.send(WriterMsg::Stop).await;
+        }
         self.inner.pool.close().await;
     }
 }

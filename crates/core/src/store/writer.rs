@@ -1,7 +1,7 @@
 //! The write paths: SQLite's single writer with group commit, and PostgreSQL's
 //! transaction per write.
 
-use super::{Completion, Job, Tx};
+use super::{Completion, Job, Tx, WriterMsg};
 use crate::clock::Clock;
 use crate::error::{CoreError, Result};
 use sqlx::pool::PoolConnection;
@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 /// commits them together with `synchronous=FULL`, and only then answers the callers.
 pub(crate) async fn run_sqlite_writer(
     conn: PoolConnection<Any>,
-    mut jobs: mpsc::Receiver<Job>,
+    mut jobs: mpsc::Receiver<WriterMsg>,
     clock: Arc<dyn Clock>,
     mut next_idx: i64,
     max_batch: usize,
@@ -25,11 +25,19 @@ pub(crate) async fn run_sqlite_writer(
         journal: Vec::new(),
     };
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
-    while let Some(first) = jobs.recv().await {
-        batch.push(first);
+    let mut stopping = false;
+    while !stopping {
+        match jobs.recv().await {
+            Some(WriterMsg::Job(first)) => batch.push(first),
+            Some(WriterMsg::Stop) | None => break,
+        }
         while batch.len() < max_batch {
             match jobs.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(WriterMsg::Job(job)) => batch.push(job),
+                Ok(WriterMsg::Stop) => {
+                    stopping = true;
+                    break;
+                }
                 Err(_) => break,
             }
         }

@@ -34,12 +34,10 @@ pub struct SessionCreated {
 
 /// Turns a JSON body rejection into a clear API error.
 pub fn bad_json(r: JsonRejection) -> ApiError {
-    ApiError(CoreError::invalid(
+    ApiError(crate::error::unreadable_body(
+        r.status(),
         "request.json",
-        format!(
-            "The request body is not the JSON this endpoint expects: {}",
-            r.body_text()
-        ),
+        &r.body_text(),
     ))
 }
 

@@ -114,12 +114,10 @@ pub struct LoginForm {
 }
 
 fn bad_form(viewer: &Viewer, rejection: FormRejection) -> PageError {
-    viewer.fail(CoreError::invalid(
+    viewer.fail(crate::error::unreadable_body(
+        rejection.status(),
         "form.malformed",
-        format!(
-            "The form could not be read ({}). Reload the page and try again.",
-            rejection.body_text()
-        ),
+        &rejection.body_text(),
     ))
 }
 

@@ -18,9 +18,13 @@ use serde::Deserialize;
 
 /// The signed-in principal, or the error that sends the viewer to sign in.
 fn signed_in(viewer: &Viewer) -> Result<&Principal, PageError> {
-    viewer
-        .principal()
-        .ok_or_else(|| viewer.fail(CoreError::unauthenticated("Sign in to see this page.")))
+    viewer.principal().ok_or_else(|| {
+        let mut e = CoreError::unauthenticated("Sign in to see this page.");
+        if let Some(code) = viewer.session_notice {
+            e.code = code;
+        }
+        viewer.fail(e)
+    })
 }
 
 #[derive(Template)]
