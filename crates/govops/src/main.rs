@@ -35,6 +35,12 @@ enum Command {
         #[command(subcommand)]
         command: JournalCommand,
     },
+    /// Validate every service and bundle definition in a folder; exits 1 on any error.
+    Check {
+        /// The folder of definitions.
+        #[arg(default_value = "services")]
+        dir: PathBuf,
+    },
     /// Copy the live SQLite database to a file (online backup).
     Backup {
         /// Where to write the copy.
@@ -131,6 +137,27 @@ async fn main() -> anyhow::Result<()> {
                     println!("problem: {p}");
                 }
                 std::process::exit(1);
+            }
+        }
+        Command::Check { dir } => {
+            use govops_core::catalogue::{CheckOutcome, check_folder};
+            match check_folder(&dir).map_err(|e| anyhow::anyhow!("{e}"))? {
+                CheckOutcome::Valid(c, files) => {
+                    println!(
+                        "OK: {files} files, {} services, {} bundles in {}",
+                        c.services.len(),
+                        c.bundles.len(),
+                        dir.display()
+                    );
+                    Ok(())
+                }
+                CheckOutcome::Invalid(errors) => {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    eprintln!("{} error(s); nothing was changed", errors.len());
+                    std::process::exit(1);
+                }
             }
         }
         Command::Backup { dest } => {
