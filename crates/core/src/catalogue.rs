@@ -1,7 +1,24 @@
-//! The catalogue on disk: reading a folder of service and bundle definitions.
+//! The catalogue: reading a folder of service and bundle definitions, holding the running
+//! version in the platform (`reload`), reloading it when the folder changes (`watch`),
+//! and what the public sees of it (`guide`).
 //!
-//! Parsing and validation are pure and live in `govops-workflow`; this module only walks
-//! the folder, so the same check serves `govops check`, start-up and reload.
+//! Parsing and validation are pure and live in `govops-workflow`; this module walks the
+//! folder, so the same check serves `govops check`, start-up and reload.
+
+mod guide;
+mod reload;
+mod watch;
+
+pub use guide::{
+    Bilingual, Browse, CatalogueQuery, CheckView, DepartmentRef, EntryKind, FIELD_TYPE_NAMES,
+    Facet, FieldView, Label, MaterialView, ResultView, ServiceGuide, ServiceSummary, Stage,
+    StepView, browse, guide,
+};
+pub(crate) use reload::CatalogueState;
+pub use reload::{
+    ChangeKind, DefinitionChange, DefinitionProblem, ReloadOutcome, ReloadReport, WATCHER_ACTOR,
+};
+pub use watch::CatalogueWatcher;
 
 use crate::error::{CoreError, Result};
 use govops_workflow::definition::{Catalogue, DefinitionError};

@@ -2,11 +2,13 @@
 //! policies, and on which every operation of the domain modules is a method.
 
 use crate::access::Access;
+use crate::catalogue::CatalogueState;
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::identity::ratelimit::LoginLimiter;
 use crate::journal::Journal;
 use crate::store::Store;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Settings the platform needs from configuration.
@@ -16,6 +18,8 @@ pub struct PlatformSettings {
     pub database_url: String,
     /// The name of this installation's journal, the checkpoint origin line.
     pub journal_origin: String,
+    /// The folder of service and bundle definitions; `None` runs with an empty catalogue.
+    pub catalogue_dir: Option<PathBuf>,
 }
 
 /// The running platform; cheap to clone.
@@ -29,20 +33,24 @@ pub(crate) struct PlatformInner {
     pub journal: Arc<Journal>,
     pub access: Access,
     pub limiter: LoginLimiter,
+    pub catalogue: CatalogueState,
 }
 
 impl Platform {
-    /// Opens the database, runs migrations, loads the journal and the access policies.
+    /// Opens the database, runs migrations, loads the journal, the access policies and
+    /// the catalogue.
     pub async fn open(settings: &PlatformSettings, clock: Arc<dyn Clock>) -> Result<Self> {
         let store = Store::open(&settings.database_url, clock).await?;
         let journal = Journal::open(store.clone(), &settings.journal_origin).await?;
         let access = Access::load_builtin()?;
+        let catalogue = CatalogueState::open(settings.catalogue_dir.clone()).await;
         Ok(Self {
             inner: Arc::new(PlatformInner {
                 store,
                 journal,
                 access,
                 limiter: LoginLimiter::default(),
+                catalogue,
             }),
         })
     }

@@ -2,6 +2,7 @@
 //! environment variable, a default and a help line; `govops --help` prints them all.
 
 use clap::{Args, ValueEnum};
+use std::path::PathBuf;
 
 /// Settings shared by every command.
 #[derive(Debug, Clone, Args)]
@@ -32,6 +33,15 @@ pub struct Settings {
         global = true
     )]
     pub journal_origin: String,
+
+    /// Folder of service and bundle definitions; watched, and reloaded on every change.
+    #[arg(
+        long,
+        env = "GOVOPS_SERVICES_DIR",
+        default_value = "services",
+        global = true
+    )]
+    pub services_dir: PathBuf,
 
     /// Set when people reach the site over HTTPS (directly or via a proxy): Secure cookies and HSTS.
     #[arg(long, env = "GOVOPS_TLS", default_value_t = false, global = true)]

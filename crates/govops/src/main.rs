@@ -75,6 +75,7 @@ async fn open(s: &Settings) -> anyhow::Result<Platform> {
     let settings = PlatformSettings {
         database_url: s.database_url.clone(),
         journal_origin: s.journal_origin.clone(),
+        catalogue_dir: Some(s.services_dir.clone()),
     };
     Platform::open(&settings, Arc::new(SystemClock))
         .await
@@ -179,6 +180,11 @@ async fn serve(s: &Settings, platform: Platform, demo: bool) -> anyhow::Result<(
         .journal()
         .clone()
         .spawn_integrator(Duration::from_millis(s.integrate_every_ms.max(10)));
+    // Without a watcher the catalogue still reloads through POST /api/v1/admin/reload.
+    let _watcher = platform
+        .watch_catalogue()
+        .map_err(|e| tracing::warn!(error = %e, "the services folder is not watched"))
+        .ok();
     let web = govops_web::WebSettings {
         tls: s.tls,
         max_body_bytes: s.max_body_bytes,

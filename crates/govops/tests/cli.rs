@@ -28,7 +28,23 @@ fn verify_passes_on_a_clean_journal_and_names_the_changed_entry() {
     assert!(ok.status.success(), "{out}");
     assert!(out.contains("OK:"), "{out}");
 
-    // Change one byte of entry 42's body in the file (seed leaves the WAL folded in).
+    // Take an online backup (one self-contained file, no write-ahead log), check it, then
+    // change one byte of an entry's body in it.
+    let copy = dir.path().join("copy.db");
+    let backup = govops(&db, &["backup", copy.to_str().unwrap()]);
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    let path = copy;
+    let db = format!("sqlite://{}", path.display());
+    let ok = govops(&db, &["journal", "verify"]);
+    assert!(
+        ok.status.success(),
+        "the backup verifies: {}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
     let mut bytes = std::fs::read(&path).unwrap();
     let needle = b"\"subject\":\"person:demo-person-030\"";
     let at = bytes

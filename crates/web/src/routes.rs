@@ -111,4 +111,17 @@ pub fn table() -> RouteTable {
             "/api/v1/journal/proof/consistency",
             get(api::journal::consistency),
         )
+        .add(Method::GET, "/services", get(pages::catalogue::index))
+        .add(Method::GET, "/services/{id}", get(pages::catalogue::guide))
+        .add(Method::GET, "/api/v1/services", get(api::catalogue::list))
+        .add(
+            Method::GET,
+            "/api/v1/services/{id}",
+            get(api::catalogue::guide),
+        )
+        .add(
+            Method::POST,
+            "/api/v1/admin/reload",
+            post(api::catalogue::reload),
+        )
 }

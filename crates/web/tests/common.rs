@@ -25,6 +25,9 @@ impl TestApp {
         let settings = PlatformSettings {
             database_url: format!("sqlite://{}/govops.db", dir.path().display()),
             journal_origin: "test.example/journal".into(),
+            catalogue_dir: Some(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../services"),
+            ),
         };
         let platform = Platform::open(&settings, Arc::new(clock.clone()))
             .await

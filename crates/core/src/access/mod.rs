@@ -41,11 +41,15 @@ pub enum Action {
     AuditView,
     /// The system administrator's page.
     AdminView,
+    /// Browse the catalogue and read service guides (public).
+    CatalogueRead,
+    /// Reload the catalogue from the services folder.
+    CatalogueReload,
 }
 
 impl Action {
     /// Every action, for tests that walk them all.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 16] = [
         Action::JournalCheckpointRead,
         Action::JournalProofRead,
         Action::JournalEntriesRead,
@@ -60,6 +64,8 @@ impl Action {
         Action::StewardView,
         Action::AuditView,
         Action::AdminView,
+        Action::CatalogueRead,
+        Action::CatalogueReload,
     ];
 
     /// The action's id in the policies.
@@ -79,6 +85,8 @@ impl Action {
             Action::StewardView => "steward.view",
             Action::AuditView => "audit.view",
             Action::AdminView => "admin.view",
+            Action::CatalogueRead => "catalogue.read",
+            Action::CatalogueReload => "catalogue.reload",
         }
     }
 }

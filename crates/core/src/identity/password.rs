@@ -1,6 +1,6 @@
 //! Password hashing with argon2id, kept off the async workers.
 //!
-//! Parameters: m = 64 MiB, t = 3, p = 1 (argon2id, version 0x13). On the reference
+//! Parameters: m = 64 MiB, t = 2, p = 1 (argon2id, version 0x13). On the reference
 //! machine (see BENCHMARKS.md) one hash takes about the time the benchmark reports; the
 //! README states the same. Hashing runs on the blocking pool behind a semaphore, so
 //! logins in flight cannot starve page requests of the async workers.
@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 /// Memory cost in KiB.
 pub const M_COST_KIB: u32 = 65_536;
 /// Iterations.
-pub const T_COST: u32 = 3;
+pub const T_COST: u32 = 2;
 /// Lanes.
 pub const P_COST: u32 = 1;
 

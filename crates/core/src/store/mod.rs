@@ -2,10 +2,10 @@
 //!
 //! Every change goes through [`Store::write`], which runs a closure inside a transaction
 //! together with the journal entries that closure records, so a change and its entry
-//! commit together or not at all. On SQLite one writer task batches the closures of many
-//! callers into a group commit and acknowledges each only after that commit; on
-//! PostgreSQL each write is its own transaction on a pooled connection, and several
-//! `govops serve` processes may share the database.
+//! commit together or not at all. On both backends one writer task per node batches the
+//! closures of many callers into a group commit and acknowledges each only after that
+//! commit. Reads use the pool. On PostgreSQL several `govops serve` processes may share
+//! the database: their writers serialize only on the journal counter row, once per batch.
 
 mod tx;
 mod writer;
@@ -66,14 +66,12 @@ pub(crate) struct Completion {
 pub(crate) enum WriterMsg {
     /// A write to run.
     Job(Job),
-    /// Finish what is queued, release the connection and stop.
-    Stop,
+    /// Finish what is queued, close the connection, stop, and say so.
+    Stop(oneshot::Sender<()>),
 }
 
-enum WritePath {
-    Sqlite(mpsc::Sender<WriterMsg>),
-    Postgres,
-}
+/// The queue to the node's writer task.
+type WritePath = mpsc::Sender<WriterMsg>;
 
 struct Inner {
     backend: Backend,
@@ -150,21 +148,13 @@ impl Store {
                 )
             })?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        let writer_conn = pool.acquire().await?;
-        let (tx, rx) = mpsc::channel::<WriterMsg>(MAX_BATCH * 4);
         let first_idx = next_journal_index(&pool).await?;
-        tokio::spawn(writer::run_sqlite_writer(
-            writer_conn,
-            rx,
-            clock.clone(),
-            first_idx,
-            MAX_BATCH,
-        ));
+        let tx = spawn_writer(&pool, &clock, Some(first_idx)).await?;
         Ok(Self {
             inner: Arc::new(Inner {
                 backend: Backend::Sqlite,
                 pool,
-                write_path: WritePath::Sqlite(tx),
+                write_path: tx,
                 clock,
             }),
         })
@@ -198,11 +188,12 @@ impl Store {
             .await?;
         migrated?;
         drop(conn);
+        let tx = spawn_writer(&pool, &clock, None).await?;
         Ok(Self {
             inner: Arc::new(Inner {
                 backend: Backend::Postgres,
                 pool,
-                write_path: WritePath::Postgres,
+                write_path: tx,
                 clock,
             }),
         })
@@ -245,17 +236,11 @@ impl Store {
                 Completion { ok, finish }
             })
         });
-        match &self.inner.write_path {
-            WritePath::Sqlite(sender) => {
-                sender
-                    .send(WriterMsg::Job(job))
-                    .await
-                    .map_err(|_| CoreError::internal("the SQLite writer has stopped"))?;
-            }
-            WritePath::Postgres => {
-                writer::run_postgres_job(&self.inner.pool, self.inner.clock.as_ref(), job).await;
-            }
-        }
+        self.inner
+            .write_path
+            .send(WriterMsg::Job(job))
+            .await
+            .map_err(|_| CoreError::internal("the writer has stopped"))?;
         answered
             .await
             .map_err(|_| CoreError::internal("the writer dropped a write without answering"))?
@@ -291,11 +276,37 @@ impl Store {
     /// Stops the writer and closes every connection. Writes already queued are
     /// committed and answered first; later writes fail.
     pub async fn close(&self) {
-        if let WritePath::Sqlite(sender) = &self.inner.write_path {
-            let _ = sender.send(WriterMsg::Stop).await;
+        let (done, stopped) = oneshot::channel();
+        if self
+            .inner
+            .write_path
+            .send(WriterMsg::Stop(done))
+            .await
+            .is_ok()
+        {
+            let _ = stopped.await;
         }
         self.inner.pool.close().await;
     }
+}
+
+/// Starts the node's writer task on a connection of its own.
+async fn spawn_writer(
+    pool: &AnyPool,
+    clock: &Arc<dyn Clock>,
+    sqlite_next_idx: Option<i64>,
+) -> Result<WritePath> {
+    let conn = pool.acquire().await?;
+    let (tx, rx) = mpsc::channel::<WriterMsg>(MAX_BATCH * 4);
+    tokio::spawn(writer::run_writer(
+        pool.clone(),
+        conn,
+        rx,
+        clock.clone(),
+        sqlite_next_idx,
+        MAX_BATCH,
+    ));
+    Ok(tx)
 }
 
 /// The index the next journal entry will take.

@@ -1,179 +1,205 @@
 //! The write paths: SQLite's single writer with group commit, and PostgreSQL's
 //! transaction per write.
 
-use super::{Completion, Job, Tx, WriterMsg};
+use super::{Completion, Job, PendingEntry, Tx, WriterMsg};
 use crate::clock::Clock;
 use crate::error::{CoreError, Result};
+use sqlx::Connection;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// Owns the one SQLite write connection. It takes every write that is waiting (up to
-/// `max_batch`), runs each under its own savepoint so one failure spoils nothing else,
-/// commits them together with `synchronous=FULL`, and only then answers the callers.
-pub(crate) async fn run_sqlite_writer(
+/// Owns one write connection. It takes every write that is waiting (up to `max_batch`),
+/// runs each under a savepoint so one failure spoils nothing else, writes the batch's
+/// journal entries, commits them together (durably: SQLite `synchronous=FULL`, PostgreSQL
+/// `synchronous_commit` as configured on the server, `on` by default), and only then
+/// answers the callers.
+///
+/// Journal indexes: on SQLite this task is the only writer, so it counts them itself
+/// (`sqlite_next_idx`). On PostgreSQL each node has such a task; the batch takes its
+/// range from the `journal_head` row, whose lock is held to commit, so indexes stay
+/// gapless and commit in order across nodes.
+pub(crate) async fn run_writer(
+    pool: AnyPool,
     conn: PoolConnection<Any>,
     mut jobs: mpsc::Receiver<WriterMsg>,
     clock: Arc<dyn Clock>,
-    mut next_idx: i64,
+    sqlite_next_idx: Option<i64>,
     max_batch: usize,
 ) {
+    let mut next_idx = sqlite_next_idx.unwrap_or(0);
+    let begin: &'static str = if sqlite_next_idx.is_some() {
+        "BEGIN IMMEDIATE; SAVEPOINT job"
+    } else {
+        "BEGIN; SAVEPOINT job"
+    };
     let mut tx = Tx {
         conn,
         now: clock.now(),
         journal: Vec::new(),
     };
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
-    let mut stopping = false;
-    while !stopping {
+    let mut stop: Option<tokio::sync::oneshot::Sender<()>> = None;
+    while stop.is_none() {
         match jobs.recv().await {
             Some(WriterMsg::Job(first)) => batch.push(first),
-            Some(WriterMsg::Stop) | None => break,
+            Some(WriterMsg::Stop(done)) => {
+                stop = Some(done);
+                break;
+            }
+            None => break,
         }
         while batch.len() < max_batch {
             match jobs.try_recv() {
                 Ok(WriterMsg::Job(job)) => batch.push(job),
-                Ok(WriterMsg::Stop) => {
-                    stopping = true;
+                Ok(WriterMsg::Stop(done)) => {
+                    stop = Some(done);
                     break;
                 }
                 Err(_) => break,
             }
         }
-        if let Err(e) = exec(&mut tx, "BEGIN IMMEDIATE").await {
-            tracing::error!(error = %e, "cannot begin a write transaction");
+        if let Err(e) = exec_many(&mut tx, begin).await {
+            tracing::error!(error = %e, "cannot begin a write transaction; reconnecting");
+            let _ = exec(&mut tx, "ROLLBACK").await;
             // Dropping the jobs answers their callers with an internal error.
             batch.clear();
+            // The connection may be dead (a database restart): take a fresh one.
+            if let Ok(fresh) = pool.acquire().await {
+                let mut old = std::mem::replace(&mut tx.conn, fresh);
+                old.close_on_drop();
+            }
             continue;
         }
-        let batch_start = next_idx;
-        let mut committed_answers = Vec::with_capacity(batch.len());
+        let mut answers = Vec::with_capacity(batch.len());
+        let mut entries: Vec<PendingEntry> = Vec::new();
+        let mut broken: Option<CoreError> = None;
         for job in batch.drain(..) {
+            if broken.is_some() {
+                // The transaction is unusable; dropping the job answers its caller.
+                continue;
+            }
             tx.now = clock.now();
             tx.journal.clear();
-            if let Err(e) = exec(&mut tx, "SAVEPOINT job").await {
-                tracing::error!(error = %e, "cannot open a savepoint");
-                continue;
-            }
             let Completion { ok, finish } = job(&mut tx).await;
-            if !ok {
-                let _ = exec(&mut tx, "ROLLBACK TO job").await;
-                let _ = exec(&mut tx, "RELEASE job").await;
+            // One savepoint, reused: a failed job rolls back to it (which keeps it open);
+            // a successful one releases it and opens the next in one round trip.
+            let step = if ok {
+                entries.append(&mut tx.journal);
+                answers.push(finish);
+                exec_many(&mut tx, "RELEASE job; SAVEPOINT job").await
+            } else {
+                let r = exec(&mut tx, "ROLLBACK TO job").await;
                 finish(None);
-                continue;
-            }
-            match flush_journal(&mut tx, next_idx).await {
-                Ok(n) => {
-                    let _ = exec(&mut tx, "RELEASE job").await;
-                    next_idx += n;
-                    committed_answers.push(finish);
-                }
-                Err(e) => {
-                    let _ = exec(&mut tx, "ROLLBACK TO job").await;
-                    let _ = exec(&mut tx, "RELEASE job").await;
-                    finish(Some(e));
-                }
+                r
+            };
+            if let Err(e) = step {
+                broken = Some(e);
             }
         }
-        match exec(&mut tx, "COMMIT").await {
-            Ok(()) => {
-                for finish in committed_answers {
+        let outcome = match broken {
+            Some(e) => Err(e),
+            None => {
+                async {
+                    exec(&mut tx, "RELEASE job").await?;
+                    let n = entries.len() as i64;
+                    let first = match sqlite_next_idx {
+                        Some(_) => next_idx,
+                        None if n == 0 => 0,
+                        None => {
+                            let (after,): (i64,) = sqlx::query_as(
+                                "UPDATE journal_head SET next_idx = next_idx + $1 WHERE id = 1 RETURNING next_idx",
+                            )
+                            .bind(n)
+                            .fetch_one(tx.conn())
+                            .await?;
+                            after - n
+                        }
+                    };
+                    insert_entries(&mut tx, first, &entries).await?;
+                    exec(&mut tx, "COMMIT").await?;
+                    Ok(n)
+                }
+                .await
+            }
+        };
+        match outcome {
+            Ok(n) => {
+                next_idx += n;
+                for finish in answers {
                     finish(None);
                 }
             }
             Err(e) => {
                 let _ = exec(&mut tx, "ROLLBACK").await;
-                next_idx = batch_start;
-                for finish in committed_answers {
+                for finish in answers {
                     finish(Some(CoreError::internal(format!("commit failed: {e}"))));
                 }
             }
         }
     }
-}
-
-/// Runs one write in its own PostgreSQL transaction. Journal indexes come from the
-/// `journal_head` row, whose lock is held to commit, so indexes are gapless and commit in
-/// order: the integrator never sees index n+1 before index n.
-pub(crate) async fn run_postgres_job(pool: &AnyPool, clock: &dyn Clock, job: Job) {
-    let conn = match pool.acquire().await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "no PostgreSQL connection for a write");
-            return;
-        }
-    };
-    let mut tx = Tx {
-        conn,
-        now: clock.now(),
-        journal: Vec::new(),
-    };
-    if let Err(e) = exec(&mut tx, "BEGIN").await {
-        tracing::error!(error = %e, "cannot begin a write transaction");
-        return;
+    // Close the connection itself (not just return it to the pool), so that when the pool
+    // closes too, SQLite's last connection folds the WAL into the database file.
+    if let Err(e) = tx.conn.detach().close().await {
+        tracing::warn!(error = %e, "closing the write connection");
     }
-    let Completion { ok, finish } = job(&mut tx).await;
-    if !ok {
-        rollback_or_close(tx).await;
-        finish(None);
-        return;
-    }
-    let result: Result<()> = async {
-        if !tx.journal.is_empty() {
-            let n = tx.journal.len() as i64;
-            let (after,): (i64,) = sqlx::query_as(
-                "UPDATE journal_head SET next_idx = next_idx + $1 WHERE id = 1 RETURNING next_idx",
-            )
-            .bind(n)
-            .fetch_one(tx.conn())
-            .await?;
-            flush_journal(&mut tx, after - n).await?;
-        }
-        exec(&mut tx, "COMMIT").await
-    }
-    .await;
-    match result {
-        Ok(()) => finish(None),
-        Err(e) => {
-            rollback_or_close(tx).await;
-            finish(Some(e));
-        }
+    if let Some(done) = stop {
+        let _ = done.send(());
     }
 }
 
-async fn rollback_or_close(mut tx: Tx) {
-    if exec(&mut tx, "ROLLBACK").await.is_err() {
-        // A connection in an unknown state must not go back to the pool.
-        tx.conn.close_on_drop();
-    }
-}
+/// Journal rows per multi-row insert: 7 parameters each stays far below SQLite's limit
+/// of 32,766 parameters per statement.
+const ENTRIES_PER_INSERT: usize = 256;
 
-/// Writes the pending journal entries of the current write at `first_idx` onwards and
-/// returns how many there were.
-async fn flush_journal(tx: &mut Tx, first_idx: i64) -> Result<i64> {
-    let entries = std::mem::take(&mut tx.journal);
-    let n = entries.len() as i64;
-    for (offset, e) in entries.into_iter().enumerate() {
-        let leaf = govops_journal::leaf_hash(e.body.as_bytes());
-        sqlx::query(
-            "INSERT INTO journal_entries (idx, ts_ms, actor, action, subject, body, leaf_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(first_idx + offset as i64)
-        .bind(e.ts_ms)
-        .bind(e.actor)
-        .bind(e.action)
-        .bind(e.subject)
-        .bind(e.body)
-        .bind(leaf.to_vec())
-        .execute(tx.conn())
-        .await?;
+/// Writes a batch's journal entries with as few statements as possible.
+async fn insert_entries(tx: &mut Tx, first: i64, entries: &[PendingEntry]) -> Result<()> {
+    for (c, chunk) in entries.chunks(ENTRIES_PER_INSERT).enumerate() {
+        let base = first + (c * ENTRIES_PER_INSERT) as i64;
+        let mut sql = String::from(
+            "INSERT INTO journal_entries (idx, ts_ms, actor, action, subject, body, leaf_hash) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 7;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            ));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (i, e) in chunk.iter().enumerate() {
+            let leaf = govops_journal::leaf_hash(e.body.as_bytes());
+            q = q
+                .bind(base + i as i64)
+                .bind(e.ts_ms)
+                .bind(e.actor.clone())
+                .bind(e.action.clone())
+                .bind(e.subject.clone())
+                .bind(e.body.clone())
+                .bind(leaf.to_vec());
+        }
+        q.execute(tx.conn()).await?;
     }
-    Ok(n)
+    Ok(())
 }
 
 async fn exec(tx: &mut Tx, sql: &'static str) -> Result<()> {
     sqlx::query(sql).execute(tx.conn()).await?;
+    Ok(())
+}
+
+/// Runs several statements in one round trip to the SQLite worker.
+async fn exec_many(tx: &mut Tx, sql: &'static str) -> Result<()> {
+    sqlx::raw_sql(sql).execute(tx.conn()).await?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, and its OpenAPI description.
 
+pub mod catalogue;
 pub mod health;
 pub mod identity;
 pub mod journal;
@@ -25,6 +26,9 @@ use utoipa::OpenApi;
         journal::entry,
         journal::inclusion,
         journal::consistency,
+        catalogue::list,
+        catalogue::guide,
+        catalogue::reload,
         openapi_json,
     ),
     components(schemas(
@@ -39,6 +43,11 @@ use utoipa::OpenApi;
         identity::LoginRequest,
         identity::SessionCreated,
         journal::Proof,
+        catalogue::ReloadRefused,
+        govops_core::catalogue::Browse,
+        govops_core::catalogue::ServiceGuide,
+        govops_core::catalogue::ReloadReport,
+        govops_core::catalogue::DefinitionProblem,
     ))
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 //! usable without JavaScript.
 
 pub mod auth;
+pub mod catalogue;
 pub mod home;
 pub mod public;
 
@@ -109,7 +110,8 @@ pub fn role_pages() -> [(&'static str, &'static str, Action); 7] {
     ]
 }
 
-fn urlencode(s: &str) -> String {
+/// Percent-encodes `s` for a path or a query value.
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {

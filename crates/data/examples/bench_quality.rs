@@ -1,0 +1,243 @@
+//! Benchmark: generate a CSV of N rows × 12 columns with about 5 % defects,
+//! then stream it through ingest, profiling and 20 quality rules, and report
+//! rows per second and peak memory (VmHWM).
+//!
+//! `cargo run --release -p govops-data --example bench_quality -- [rows] [dir]`
+//!
+//! Ingest, profiling and rules run as a three-stage pipeline on their own
+//! threads (batches are shared, not copied), which is how the platform's
+//! background job uses the crate on a two-core machine.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::sync::mpsc::sync_channel;
+use std::time::Instant;
+
+use govops_data::cell::{civil_from_days, days_from_civil};
+use govops_data::ingest::{CsvOptions, CsvReader};
+use govops_data::profile::Profiler;
+use govops_data::quality::{QualityRun, ReferenceSet, RuleSet};
+use govops_ids::{CreditCode, ResidentId};
+
+const RULES: &str = include_str!("../bench/rules.toml");
+const STATUS: [&str; 3] = ["active", "closed", "suspended"];
+const NAMES: [&str; 8] = [
+    "张伟", "王芳", "李娜", "刘敏", "陈静", "杨洋", "赵磊", "黄强",
+];
+const DISTRICTS: [&str; 6] = ["110101", "110102", "110105", "110106", "110107", "110108"];
+
+fn generate(path: &std::path::Path, rows: u64) -> std::io::Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    writeln!(
+        out,
+        "resident_id,credit_code,name,phone,email,birth_date,register_date,age,status,district,income,address"
+    )?;
+    let org = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    for i in 0..rows {
+        let d = i % 100; // defect selector: ~5 % of rows carry exactly one defect
+        // Region × birth date × sequence number make every ID distinct up to 131M rows.
+        let birth_day = days_from_civil(1950, 1, 1) + (i % 21_900) as i32;
+        let (y, m, day) = civil_from_days(birth_day);
+        let (m, day) = (m as u8, day as u8);
+        let region = DISTRICTS[((i / 21_900) % 6) as usize]
+            .parse()
+            .unwrap_or(110101);
+        let mut id = ResidentId::from_parts(region, (y, m, day), ((i / 131_400) % 999) as u16 + 1)
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        if d == 1 {
+            let last = if id.ends_with('0') { '1' } else { '0' };
+            id.pop();
+            id.push(last);
+        }
+        if d == 2 {
+            id.clear();
+        }
+        let mut prefix = String::from("91110108");
+        let mut n = i;
+        for _ in 0..9 {
+            prefix.push(org[(n % 31) as usize] as char);
+            n /= 31;
+        }
+        let mut credit = CreditCode::from_parts(&prefix)
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        if d == 3 {
+            let last = if credit.ends_with('0') { '1' } else { '0' };
+            credit.pop();
+            credit.push(last);
+        }
+        let name = if d == 4 { "" } else { NAMES[(i % 8) as usize] };
+        let phone = match d {
+            5 => String::new(),
+            6 => format!("12{:09}", i % 1_000_000_000),
+            _ => format!("1{}{:09}", 3 + i % 7, i % 1_000_000_000),
+        };
+        let email = if d == 7 {
+            format!("user{i}example.cn")
+        } else {
+            format!("user{i}@example.cn")
+        };
+        let birth = if d == 8 {
+            format!("{y}/{m}/{day}")
+        } else {
+            format!("{y:04}-{m:02}-{day:02}")
+        };
+        let register = if d == 9 {
+            "1900-01-01".to_owned()
+        } else {
+            format!("2024-{:02}-{:02}", 1 + i % 6, 1 + i % 28)
+        };
+        let age = if d == 10 { 200 } else { 2024 - i64::from(y) };
+        let status = if d == 11 {
+            "unknown"
+        } else {
+            STATUS[(i % 3) as usize]
+        };
+        let district = if d == 12 {
+            "999999"
+        } else {
+            DISTRICTS[(i % 6) as usize]
+        };
+        let income = if d == 13 {
+            -1.0
+        } else {
+            1000.0 + (i % 50_000) as f64 * 1.5
+        };
+        let address = format!("北京市海淀区中关村大街{}号", i % 500);
+        writeln!(
+            out,
+            "{id},{credit},{name},{phone},{email},{birth},{register},{age},{status},{district},{income},{address}"
+        )?;
+    }
+    out.flush()
+}
+
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let rows: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(10_000_000);
+    let dir = args
+        .next()
+        .map_or_else(std::env::temp_dir, std::path::PathBuf::from);
+    let path = dir.join(format!("govops_bench_{rows}.csv"));
+    if !path.exists() {
+        let t = Instant::now();
+        generate(&path, rows)?;
+        eprintln!(
+            "generated {} in {:.1}s",
+            path.display(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let size = std::fs::metadata(&path)?.len();
+
+    let rules = RuleSet::parse(RULES).map_err(|e| format!("{e:?}"))?;
+    let mut refs = HashMap::new();
+    refs.insert(
+        "districts".to_owned(),
+        ReferenceSet::from_pairs(DISTRICTS.iter().map(|d| (*d, None::<&str>))),
+    );
+    let now = time::macros::datetime!(2024-07-01 00:00 UTC);
+
+    let start = Instant::now();
+    let reader = CsvReader::new(BufReader::new(File::open(&path)?), CsvOptions::default())?;
+    let schema = reader.schema();
+    let (to_profile, profile_rx) = sync_channel::<arrow_array::RecordBatch>(4);
+    let (to_rules, rules_rx) = sync_channel::<arrow_array::RecordBatch>(4);
+    let (report, profile, bad) =
+        std::thread::scope(|s| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+            let profiler = s.spawn(|| {
+                let mut p = Profiler::new(&schema);
+                let mut busy = 0.0;
+                for b in profile_rx {
+                    let t = Instant::now();
+                    p.push_batch(&b);
+                    busy += t.elapsed().as_secs_f64();
+                }
+                eprintln!("profile stage busy {busy:.2}s");
+                p.finish()
+            });
+            let checker = s.spawn(|| -> Result<_, String> {
+                let mut run =
+                    QualityRun::new(&rules, &schema, &refs, now).map_err(|e| format!("{e:?}"))?;
+                let mut busy = 0.0;
+                for b in rules_rx {
+                    let t = Instant::now();
+                    run.push_batch(&b);
+                    busy += t.elapsed().as_secs_f64();
+                }
+                eprintln!("rules stage busy {busy:.2}s");
+                Ok(run.finish())
+            });
+            let mut reader = reader;
+            let mut busy = 0.0;
+            loop {
+                let t = Instant::now();
+                let Some(batch) = reader.next_batch()? else {
+                    break;
+                };
+                busy += t.elapsed().as_secs_f64();
+                if to_profile.send(batch.clone()).is_err() || to_rules.send(batch).is_err() {
+                    break;
+                }
+            }
+            eprintln!("ingest stage busy {busy:.2}s");
+            drop((to_profile, to_rules));
+            let bad = reader.bad_rows().len();
+            let profile = profiler.join().map_err(|_| "profiler thread failed")?;
+            let report = checker.join().map_err(|_| "rules thread failed")??;
+            Ok((report, profile, bad))
+        })
+        .map_err(|e| e.to_string())?;
+    let secs = start.elapsed().as_secs_f64();
+
+    #[allow(clippy::cast_precision_loss)]
+    let rate = report.rows as f64 / secs;
+    println!(
+        "file: {} ({:.0} MiB), rows {}, bad rows {bad}",
+        path.display(),
+        size as f64 / 1_048_576.0,
+        report.rows
+    );
+    println!(
+        "ingest + profile + {} rules: {secs:.2}s, {:.2}M rows/s, {:.0} MiB/s",
+        report.rules.len(),
+        rate / 1e6,
+        size as f64 / 1_048_576.0 / secs
+    );
+    println!(
+        "peak memory (VmHWM): {} MiB",
+        peak_memory_kib().unwrap_or(0) / 1024
+    );
+    println!("score: {:.2}", report.score);
+    for d in &report.dimensions {
+        println!("  {:<13} {:.2}", d.dimension.to_string(), d.score);
+    }
+    println!("failing counts:");
+    for r in &report.rules {
+        println!("  {:<24} {:>10}", r.id, r.failed);
+    }
+    for c in &profile.columns {
+        println!(
+            "  profile {:<14} {:<8} nulls {:>8} distinct {:>9}{} semantic {:?}",
+            c.name,
+            c.data_type,
+            c.nulls,
+            c.distinct,
+            if c.distinct_exact { "" } else { "~" },
+            c.semantic.map(|m| m.kind)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,413 @@
+//! Streaming CSV ingest: header, sample-based schema inference, then Arrow
+//! batches of a fixed size, with memory bounded by the buffer, the sample and
+//! one batch whatever the file size.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::io::Read;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::{Field, Schema, SchemaRef};
+
+use super::builder::{ColumnBuilder, Parsed};
+use super::infer::infer_type;
+use super::tokenizer::{RawRecord, Tokenizer};
+use super::{BadRow, BadRowKind, OnBadRow};
+use crate::DataError;
+
+/// The text encoding of a CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// UTF-8 when the first 64 KiB are valid UTF-8, GB18030 otherwise —
+    /// what files saved by Excel on a Chinese Windows usually need.
+    #[default]
+    Auto,
+    /// UTF-8, with or without a byte-order mark.
+    Utf8,
+    /// GB18030 (a superset of GBK and GB2312).
+    Gb18030,
+}
+
+/// How to read a CSV upload.
+#[derive(Debug, Clone)]
+pub struct CsvOptions {
+    /// The field delimiter, `,` by default.
+    pub delimiter: u8,
+    /// The file's encoding.
+    pub encoding: Encoding,
+    /// Rows per Arrow batch.
+    pub batch_size: usize,
+    /// Rows read to infer the schema.
+    pub infer_rows: usize,
+    /// Skip or refuse malformed rows.
+    pub on_bad_row: OnBadRow,
+    /// A schema to use instead of the inferred one (same number of columns
+    /// as the header; its names replace the header's).
+    pub schema: Option<SchemaRef>,
+    /// Field texts read as null besides the empty field, e.g. `NULL`, `\N`.
+    pub null_values: Vec<String>,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        Self {
+            delimiter: b',',
+            encoding: Encoding::Auto,
+            batch_size: 65_536,
+            infer_rows: 1_000,
+            on_bad_row: OnBadRow::Skip,
+            schema: None,
+            null_values: Vec::new(),
+        }
+    }
+}
+
+struct SampleRow {
+    row: u64,
+    line: u64,
+    fields: Vec<String>,
+}
+
+/// Reads a CSV file as a stream of Arrow record batches.
+pub struct CsvReader<R> {
+    tokenizer: Tokenizer<R>,
+    options: CsvOptions,
+    encoding: Encoding,
+    schema: SchemaRef,
+    sample: VecDeque<SampleRow>,
+    builders: Vec<ColumnBuilder>,
+    parsed: Vec<Parsed>,
+    record: RawRecord,
+    rows_seen: u64,
+    rows_in_batch: usize,
+    rows_read: u64,
+    bad_rows: Vec<BadRow>,
+    done: bool,
+}
+
+fn detect(bytes: &[u8]) -> Encoding {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => Encoding::Utf8,
+        // A character cut at the end of the peeked window is not evidence.
+        Err(e) if e.error_len().is_none() => Encoding::Utf8,
+        Err(_) => Encoding::Gb18030,
+    }
+}
+
+fn decode(encoding: Encoding, bytes: &[u8]) -> Option<Cow<'_, str>> {
+    if encoding == Encoding::Gb18030 && !bytes.is_ascii() {
+        encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
+    } else {
+        std::str::from_utf8(bytes).ok().map(Cow::Borrowed)
+    }
+}
+
+impl<R: Read> CsvReader<R> {
+    /// Reads the header and the inference sample. Bad rows in the sample are
+    /// handled by `options.on_bad_row` like any other.
+    pub fn new(input: R, options: CsvOptions) -> Result<Self, DataError> {
+        let mut tokenizer = Tokenizer::new(input, options.delimiter);
+        let head = tokenizer.peek(64 * 1024)?;
+        let bom = head.starts_with(b"\xEF\xBB\xBF");
+        let encoding = match options.encoding {
+            Encoding::Auto if bom => Encoding::Utf8,
+            Encoding::Auto => detect(head),
+            chosen => chosen,
+        };
+        if bom && encoding == Encoding::Utf8 {
+            tokenizer.skip(3);
+        }
+        let mut record = RawRecord::default();
+        if !tokenizer.read_record(&mut record)? {
+            return Err(DataError::Empty);
+        }
+        let mut names = Vec::with_capacity(record.len());
+        for i in 0..record.len() {
+            let name = decode(encoding, record.field(i)).ok_or_else(|| {
+                DataError::Schema(format!(
+                    "header column {} is not valid in the file's encoding",
+                    i + 1
+                ))
+            })?;
+            let mut name = name.trim().to_owned();
+            if name.is_empty() {
+                name = format!("column_{}", i + 1);
+            }
+            while names.contains(&name) {
+                name.push_str("_dup");
+            }
+            names.push(name);
+        }
+        let mut reader = Self {
+            tokenizer,
+            encoding,
+            schema: Arc::new(Schema::empty()),
+            sample: VecDeque::new(),
+            builders: Vec::new(),
+            parsed: Vec::with_capacity(names.len()),
+            record,
+            rows_seen: 0,
+            rows_in_batch: 0,
+            rows_read: 0,
+            bad_rows: Vec::new(),
+            done: false,
+            options,
+        };
+        reader.schema = Arc::new(Schema::new(
+            names
+                .iter()
+                .map(|n| Field::new(n, arrow_schema::DataType::Utf8, true))
+                .collect::<Vec<_>>(),
+        ));
+        while reader.sample.len() < reader.options.infer_rows.max(1) {
+            match reader.next_record()? {
+                Some(row) => reader.sample.push_back(row),
+                None => break,
+            }
+        }
+        let schema = match reader.options.schema.clone() {
+            Some(s) if s.fields().len() != names.len() => {
+                return Err(DataError::Schema(format!(
+                    "the schema has {} columns but the header has {}",
+                    s.fields().len(),
+                    names.len()
+                )));
+            }
+            Some(s) => s,
+            None => Arc::new(Schema::new(
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        let ty = infer_type(reader.sample.iter().map(|r| r.fields[i].as_str()));
+                        Field::new(n, ty, true)
+                    })
+                    .collect::<Vec<_>>(),
+            )),
+        };
+        reader.builders = schema
+            .fields()
+            .iter()
+            .map(|f| ColumnBuilder::new(f.data_type(), reader.options.batch_size))
+            .collect::<Result<_, _>>()?;
+        reader.schema = schema;
+        Ok(reader)
+    }
+
+    /// The schema in use: inferred, or the caller's override.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// The encoding the file was read in (resolved when `Auto` was asked).
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// Malformed rows met so far, in file order.
+    pub fn bad_rows(&self) -> &[BadRow] {
+        &self.bad_rows
+    }
+
+    /// Rows read into batches so far.
+    pub fn rows_read(&self) -> u64 {
+        self.rows_read
+    }
+
+    fn bad(
+        &mut self,
+        row: u64,
+        line: u64,
+        column: Option<usize>,
+        kind: BadRowKind,
+    ) -> Result<(), DataError> {
+        let column_name = column
+            .and_then(|c| self.schema.fields().get(c - 1))
+            .map(|f| f.name().clone());
+        let bad = BadRow {
+            row,
+            line,
+            column,
+            column_name,
+            kind,
+        };
+        if self.options.on_bad_row == OnBadRow::Refuse {
+            return Err(DataError::BadRow(Box::new(bad)));
+        }
+        self.bad_rows.push(bad);
+        Ok(())
+    }
+
+    /// The next well-formed record as owned strings; used for the sample only.
+    fn next_record(&mut self) -> Result<Option<SampleRow>, DataError> {
+        loop {
+            let mut record = std::mem::take(&mut self.record);
+            let got = self.tokenizer.read_record(&mut record)?;
+            self.record = record;
+            if !got {
+                return Ok(None);
+            }
+            self.rows_seen += 1;
+            let (row, line) = (self.rows_seen, self.record.line);
+            if let Some((bad_row, column, kind)) = self.structural_problem(&self.record) {
+                self.bad(bad_row, line, column, kind)?;
+                continue;
+            }
+            let mut fields = Vec::with_capacity(self.record.len());
+            let mut bad_column = None;
+            for i in 0..self.record.len() {
+                match decode(self.encoding, self.record.field(i)) {
+                    Some(text) => fields.push(text.into_owned()),
+                    None => {
+                        bad_column = Some(i + 1);
+                        break;
+                    }
+                }
+            }
+            if let Some(c) = bad_column {
+                self.bad(row, line, Some(c), BadRowKind::Encoding)?;
+                continue;
+            }
+            return Ok(Some(SampleRow { row, line, fields }));
+        }
+    }
+
+    /// Quote and field-count problems of the current record.
+    fn structural_problem(&self, record: &RawRecord) -> Option<(u64, Option<usize>, BadRowKind)> {
+        let row = self.rows_seen;
+        if let Some((i, kind)) = &record.problem {
+            return Some((row, Some(i + 1), kind.clone()));
+        }
+        let expected = self.schema.fields().len();
+        let found = record.len();
+        (found != expected).then(|| {
+            (
+                row,
+                Some(found.min(expected) + 1),
+                BadRowKind::FieldCount { expected, found },
+            )
+        })
+    }
+
+    fn is_null(&self, text: &str) -> bool {
+        text.is_empty() || self.options.null_values.iter().any(|n| n == text)
+    }
+
+    /// Parses every field of one row, then appends them all, or reports the
+    /// first field that does not fit its type and appends nothing.
+    fn push_fields(
+        &mut self,
+        row: u64,
+        line: u64,
+        fields: &[Cow<'_, str>],
+    ) -> Result<(), DataError> {
+        self.parsed.clear();
+        for (i, text) in fields.iter().enumerate() {
+            let parsed = if self.is_null(text) {
+                Some(Parsed::Null)
+            } else {
+                self.builders[i].parse(text)
+            };
+            match parsed {
+                Some(p) => self.parsed.push(p),
+                None => {
+                    let expected = self.schema.field(i).data_type().to_string();
+                    let kind = BadRowKind::BadValue {
+                        expected,
+                        value: text.to_string(),
+                    };
+                    return self.bad(row, line, Some(i + 1), kind);
+                }
+            }
+        }
+        for (i, text) in fields.iter().enumerate() {
+            self.builders[i].append(self.parsed[i], text);
+        }
+        self.rows_in_batch += 1;
+        self.rows_read += 1;
+        Ok(())
+    }
+
+    fn finish_batch(&mut self) -> Result<RecordBatch, DataError> {
+        let columns = self
+            .builders
+            .iter_mut()
+            .map(ColumnBuilder::finish)
+            .collect();
+        self.rows_in_batch = 0;
+        Ok(RecordBatch::try_new(self.schema.clone(), columns)?)
+    }
+
+    /// The next batch of up to `batch_size` rows, or `None` at the end.
+    pub fn next_batch(&mut self) -> Result<Option<RecordBatch>, DataError> {
+        if self.done {
+            return Ok(None);
+        }
+        let batch_size = self.options.batch_size.max(1);
+        while let Some(sample) = self.sample.pop_front() {
+            let fields: Vec<Cow<'_, str>> = sample
+                .fields
+                .iter()
+                .map(|f| Cow::Borrowed(f.as_str()))
+                .collect();
+            self.push_fields(sample.row, sample.line, &fields)?;
+            if self.rows_in_batch >= batch_size {
+                return self.finish_batch().map(Some);
+            }
+        }
+        let mut record = std::mem::take(&mut self.record);
+        let result = self.fill_from_stream(&mut record, batch_size);
+        self.record = record;
+        result?;
+        if self.rows_in_batch == 0 {
+            self.done = true;
+            return Ok(None);
+        }
+        self.finish_batch().map(Some)
+    }
+
+    fn fill_from_stream(
+        &mut self,
+        record: &mut RawRecord,
+        batch_size: usize,
+    ) -> Result<(), DataError> {
+        let width = self.schema.fields().len();
+        while self.rows_in_batch < batch_size {
+            if !self.tokenizer.read_record(record)? {
+                self.done = true;
+                break;
+            }
+            self.rows_seen += 1;
+            let (row, line) = (self.rows_seen, record.line);
+            if let Some((r, column, kind)) = self.structural_problem(record) {
+                self.bad(r, line, column, kind)?;
+                continue;
+            }
+            let mut fields: Vec<Cow<'_, str>> = Vec::with_capacity(width);
+            let mut bad_column = None;
+            for i in 0..record.len() {
+                match decode(self.encoding, record.field(i)) {
+                    Some(text) => fields.push(text),
+                    None => {
+                        bad_column = Some(i + 1);
+                        break;
+                    }
+                }
+            }
+            match bad_column {
+                Some(c) => self.bad(row, line, Some(c), BadRowKind::Encoding)?,
+                None => self.push_fields(row, line, &fields)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Iterator for CsvReader<R> {
+    type Item = Result<RecordBatch, DataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_batch().transpose()
+    }
+}

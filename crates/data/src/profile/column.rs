@@ -1,0 +1,356 @@
+//! The running state and final profile of one column.
+
+use std::collections::HashMap;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::{DataType, TimeUnit};
+use serde::Serialize;
+
+use super::EXACT_DISTINCT_BOUND;
+use super::hll::{FastBuild, HyperLogLog, hash_bytes};
+use super::pattern::shape;
+use super::semantic::{SemanticCounter, SemanticMatch};
+use crate::cell::{format_date, format_timestamp};
+
+/// Values listed in `top_values`.
+const TOP: usize = 10;
+/// Distinct shapes tracked; further shapes are counted in `patterns_other`.
+const MAX_PATTERNS: usize = 64;
+
+/// Mean and spread of a numeric, date or timestamp column (dates in days,
+/// timestamps in microseconds since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NumericStats {
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Population standard deviation.
+    pub stddev: f64,
+}
+
+/// Character-length statistics of a text column.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LengthStats {
+    /// Shortest value, in characters.
+    pub min: u64,
+    /// Longest value, in characters.
+    pub max: u64,
+    /// Mean length.
+    pub mean: f64,
+}
+
+/// Everything the profile says about one column.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnProfile {
+    /// Column name.
+    pub name: String,
+    /// Arrow type, as text.
+    pub data_type: String,
+    /// Rows seen.
+    pub rows: u64,
+    /// Null cells.
+    pub nulls: u64,
+    /// Text cells that are empty or only whitespace.
+    pub empty: u64,
+    /// Distinct non-null values.
+    pub distinct: u64,
+    /// Whether `distinct` is exact (else a HyperLogLog estimate).
+    pub distinct_exact: bool,
+    /// Smallest value as text (lexicographic for text).
+    pub min: Option<String>,
+    /// Largest value as text.
+    pub max: Option<String>,
+    /// Numeric statistics, for numbers, dates and timestamps.
+    pub numeric: Option<NumericStats>,
+    /// Length statistics, for text.
+    pub length: Option<LengthStats>,
+    /// The most frequent values with their counts, most frequent first.
+    pub top_values: Vec<(String, u64)>,
+    /// Whether `top_values` is exact. When a column passes the exact bound,
+    /// values first seen after that point are not counted, so a value that
+    /// only becomes frequent late in the file could be missing.
+    pub top_exact: bool,
+    /// Value shapes (see [`super::shape`]) with their counts, most frequent first.
+    pub patterns: Vec<(String, u64)>,
+    /// Values whose shape was not among the tracked ones.
+    pub patterns_other: u64,
+    /// The detected semantic type, if any reached the threshold.
+    pub semantic: Option<SemanticMatch>,
+}
+
+#[derive(Default)]
+struct Welford {
+    n: u64,
+    mean: f64,
+    m2: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Welford {
+    fn add(&mut self, x: f64) {
+        if self.n == 0 {
+            self.min = x;
+            self.max = x;
+        } else {
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+        }
+        self.n += 1;
+        #[allow(clippy::cast_precision_loss)]
+        let n = self.n as f64;
+        let d = x - self.mean;
+        self.mean += d / n;
+        self.m2 += d * (x - self.mean);
+    }
+
+    fn stats(&self) -> Option<NumericStats> {
+        #[allow(clippy::cast_precision_loss)]
+        let n = self.n as f64;
+        (self.n > 0).then(|| NumericStats {
+            min: self.min,
+            max: self.max,
+            mean: self.mean,
+            stddev: (self.m2 / n).sqrt(),
+        })
+    }
+}
+
+pub(super) struct ColumnState {
+    name: String,
+    data_type: DataType,
+    rows: u64,
+    nulls: u64,
+    empty: u64,
+    hll: HyperLogLog,
+    text_counts: HashMap<Box<str>, u64, FastBuild>,
+    num_counts: HashMap<i64, u64, FastBuild>,
+    overflow: bool,
+    welford: Welford,
+    text_min: Option<String>,
+    text_max: Option<String>,
+    len_min: u64,
+    len_max: u64,
+    len_sum: u64,
+    patterns: HashMap<String, u64, FastBuild>,
+    patterns_other: u64,
+    shape_buf: String,
+    semantic: SemanticCounter,
+}
+
+impl ColumnState {
+    pub fn new(name: &str, data_type: &DataType) -> Self {
+        Self {
+            name: name.to_owned(),
+            data_type: data_type.clone(),
+            rows: 0,
+            nulls: 0,
+            empty: 0,
+            hll: HyperLogLog::default(),
+            text_counts: HashMap::default(),
+            num_counts: HashMap::default(),
+            overflow: false,
+            welford: Welford::default(),
+            text_min: None,
+            text_max: None,
+            len_min: u64::MAX,
+            len_max: 0,
+            len_sum: 0,
+            patterns: HashMap::default(),
+            patterns_other: 0,
+            shape_buf: String::new(),
+            semantic: SemanticCounter::default(),
+        }
+    }
+
+    pub fn push(&mut self, array: &ArrayRef) {
+        self.rows += array.len() as u64;
+        self.nulls += array.null_count() as u64;
+        match array.data_type() {
+            DataType::Utf8 => {
+                for v in array.as_string::<i32>().iter().flatten() {
+                    self.push_text(v);
+                }
+            }
+            DataType::Int64 => {
+                for v in array.as_primitive::<Int64Type>().iter().flatten() {
+                    #[allow(clippy::cast_precision_loss)]
+                    self.push_number(v, v as f64);
+                }
+            }
+            DataType::Float64 => {
+                for v in array.as_primitive::<Float64Type>().iter().flatten() {
+                    #[allow(clippy::cast_possible_wrap)]
+                    self.push_number(v.to_bits() as i64, v);
+                }
+            }
+            DataType::Date32 => {
+                let mut n = 0u32;
+                for v in array.as_primitive::<Date32Type>().iter().flatten() {
+                    self.push_number(i64::from(v), f64::from(v));
+                    n = n.saturating_add(1);
+                }
+                if self.semantic.wants_more() {
+                    self.semantic.add_dates(n);
+                }
+            }
+            DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                for v in array
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .iter()
+                    .flatten()
+                {
+                    #[allow(clippy::cast_precision_loss)]
+                    self.push_number(v, v as f64);
+                }
+            }
+            DataType::Boolean => {
+                for v in array.as_boolean().iter().flatten() {
+                    self.push_number(i64::from(v), f64::from(u8::from(v)));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn push_number(&mut self, key: i64, x: f64) {
+        self.hll.add_hash(hash_bytes(&key.to_le_bytes()));
+        self.welford.add(x);
+        if let Some(c) = self.num_counts.get_mut(&key) {
+            *c += 1;
+        } else if self.num_counts.len() < EXACT_DISTINCT_BOUND {
+            self.num_counts.insert(key, 1);
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    fn push_text(&mut self, v: &str) {
+        if v.trim().is_empty() {
+            self.empty += 1;
+        }
+        self.hll.add_hash(hash_bytes(v.as_bytes()));
+        if let Some(c) = self.text_counts.get_mut(v) {
+            *c += 1;
+        } else if self.text_counts.len() < EXACT_DISTINCT_BOUND {
+            self.text_counts.insert(v.into(), 1);
+        } else {
+            self.overflow = true;
+        }
+        let len = if v.is_ascii() {
+            v.len()
+        } else {
+            v.chars().count()
+        } as u64;
+        self.len_min = self.len_min.min(len);
+        self.len_max = self.len_max.max(len);
+        self.len_sum += len;
+        match &mut self.text_min {
+            Some(m) if v < m.as_str() => v.clone_into(m),
+            None => self.text_min = Some(v.to_owned()),
+            _ => {}
+        }
+        match &mut self.text_max {
+            Some(m) if v > m.as_str() => v.clone_into(m),
+            None => self.text_max = Some(v.to_owned()),
+            _ => {}
+        }
+        shape(v, &mut self.shape_buf);
+        if let Some(c) = self.patterns.get_mut(self.shape_buf.as_str()) {
+            *c += 1;
+        } else if self.patterns.len() < MAX_PATTERNS {
+            self.patterns.insert(self.shape_buf.clone(), 1);
+        } else {
+            self.patterns_other += 1;
+        }
+        if self.semantic.wants_more() {
+            self.semantic.add(v);
+        }
+    }
+
+    fn number_text(&self, key: i64) -> String {
+        match self.data_type {
+            #[allow(clippy::cast_sign_loss)]
+            DataType::Float64 => f64::from_bits(key as u64).to_string(),
+            DataType::Date32 => format_date(i32::try_from(key).unwrap_or_default()),
+            DataType::Timestamp(..) => format_timestamp(key),
+            DataType::Boolean => (key != 0).to_string(),
+            _ => key.to_string(),
+        }
+    }
+
+    pub fn finish(self) -> ColumnProfile {
+        let is_text = matches!(self.data_type, DataType::Utf8);
+        let exact_len = if is_text {
+            self.text_counts.len()
+        } else {
+            self.num_counts.len()
+        };
+        let mut top: Vec<(String, u64)> = if is_text {
+            self.text_counts
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect()
+        } else {
+            self.num_counts
+                .iter()
+                .map(|(k, v)| (self.number_text(*k), *v))
+                .collect()
+        };
+        top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        top.truncate(TOP);
+        let mut patterns: Vec<(String, u64)> = self.patterns.into_iter().collect();
+        patterns.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let non_null = self.rows - self.nulls;
+        let numeric = if is_text { None } else { self.welford.stats() };
+        #[allow(clippy::cast_possible_truncation)]
+        let num_text = |x: f64| match self.data_type {
+            DataType::Float64 => x.to_string(),
+            DataType::Date32 => format_date(x as i32),
+            DataType::Timestamp(..) => format_timestamp(x as i64),
+            DataType::Boolean => (x != 0.0).to_string(),
+            _ => format!("{x:.0}"),
+        };
+        let (min, max) = if is_text {
+            (self.text_min, self.text_max)
+        } else {
+            (
+                numeric.map(|s| num_text(s.min)),
+                numeric.map(|s| num_text(s.max)),
+            )
+        };
+        #[allow(clippy::cast_precision_loss)]
+        let length = (is_text && non_null > 0).then(|| LengthStats {
+            min: self.len_min,
+            max: self.len_max,
+            mean: self.len_sum as f64 / non_null as f64,
+        });
+        ColumnProfile {
+            name: self.name,
+            data_type: self.data_type.to_string(),
+            rows: self.rows,
+            nulls: self.nulls,
+            empty: self.empty,
+            distinct: if self.overflow {
+                self.hll.estimate()
+            } else {
+                exact_len as u64
+            },
+            distinct_exact: !self.overflow,
+            min,
+            max,
+            numeric,
+            length,
+            top_values: top,
+            top_exact: !self.overflow,
+            patterns,
+            patterns_other: self.patterns_other,
+            semantic: self.semantic.best(),
+        }
+    }
+}
