@@ -2,9 +2,9 @@
 //! transparency-dev/merkle must get the same verdict here as in the Go
 //! library, and the reference roots must come out of the tree.
 //!
-//! The vectors live outside the repository, in `shared/vectors` beside it
-//! (or wherever `GOVOPS_VECTORS` points). A missing folder fails the test
-//! rather than skipping it, so a broken checkout cannot pass silently.
+//! The vectors live in the repository's `vectors/` (or wherever
+//! `GOVOPS_VECTORS` points). A missing folder fails the test rather than
+//! skipping it, so a broken checkout cannot pass silently.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -19,11 +19,11 @@ use serde_json::Value;
 fn vectors_dir() -> PathBuf {
     let dir = match std::env::var_os("GOVOPS_VECTORS") {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors"),
     };
     assert!(
         dir.join("rfc6962").is_dir(),
-        "RFC 6962 test vectors not found at {}: put the shared/ folder beside the repository \
+        "RFC 6962 test vectors not found at {}: the repository's vectors/ folder is missing; restore it \
          or set GOVOPS_VECTORS to the folder that holds rfc6962/",
         dir.join("rfc6962").display()
     );

@@ -1,5 +1,5 @@
 //! The shared vectors: the RFC 9901 and SD-JWT VC draft examples, and the Token Status
-//! List draft's encodings. See shared/vectors/*/README.md for where they come from.
+//! List draft's encodings. See vectors/PROVENANCE.md for where they come from.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

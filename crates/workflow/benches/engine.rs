@@ -91,8 +91,11 @@ fn run(plan: &Plan, cal: &Calendar, form: &Form, approvals: &[(&str, &str, &str)
 
 fn bench(c: &mut Criterion) {
     let catalogue = Catalogue::load(&FILES).unwrap();
-    let cal =
-        Calendar::from_json(include_str!("../tests/data/cn-holidays.json"), "h.json").unwrap();
+    let cal = Calendar::from_json(
+        include_str!("../../../vectors/calendar/cn-holidays.json"),
+        "h.json",
+    )
+    .unwrap();
     let food = Plan::for_service(&catalogue.services["food-business-licence"]);
     let food_form: Form = serde_json::from_value(json!({
         "enterprise_name": "福州榕味餐饮有限公司", "credit_code": "91350100M000100Y43",

@@ -8,7 +8,7 @@ use govops_workflow::calendar::{Calendar, statutory_holidays};
 use time::macros::date;
 use time::{Date, Weekday};
 
-const HOLIDAYS: &str = include_str!("data/cn-holidays.json");
+const HOLIDAYS: &str = include_str!("../../../vectors/calendar/cn-holidays.json");
 
 /// An independent reading of the JSON: days off, adjusted working days, weekends.
 fn reference() -> impl Fn(Date) -> Option<bool> {

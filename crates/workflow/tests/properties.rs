@@ -14,7 +14,11 @@ use time::Duration;
 use time::macros::datetime;
 
 static CALENDAR: LazyLock<Calendar> = LazyLock::new(|| {
-    Calendar::from_json(include_str!("data/cn-holidays.json"), "cn-holidays.json").unwrap()
+    Calendar::from_json(
+        include_str!("../../../vectors/calendar/cn-holidays.json"),
+        "cn-holidays.json",
+    )
+    .unwrap()
 });
 
 const DEPARTMENTS: [&str; 4] = ["amr", "tax", "nhc", "fire"];

@@ -11,17 +11,17 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value, json};
 
-/// The shared vectors folder: `$GOVOPS_VECTORS`, else `shared/vectors` beside the repo.
+/// The vectors folder: `$GOVOPS_VECTORS`, else `vectors/` in the repository.
 /// A missing folder fails the test: vectors are never silently skipped.
 pub fn vectors_dir() -> PathBuf {
     let dir = match std::env::var_os("GOVOPS_VECTORS") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../vectors"),
     };
     assert!(
         dir.join("sd-jwt").is_dir() && dir.join("status-list").is_dir(),
         "test vectors not found at {}: set GOVOPS_VECTORS to the folder holding sd-jwt/ and \
-         status-list/ (the project's shared/vectors)",
+         status-list/ (the repository's vectors/)",
         dir.display()
     );
     dir

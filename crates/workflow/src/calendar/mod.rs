@@ -107,7 +107,7 @@ impl Calendar {
     }
 
     /// Loads the official arrangements from JSON in the format of
-    /// `shared/vectors/calendar/cn-holidays.json`; `source` names the file in errors.
+    /// `vectors/calendar/cn-holidays.json`; `source` names the file in errors.
     pub fn from_json(text: &str, source: &str) -> Result<Self, CalendarError> {
         json::parse(text, source).map(Self::from_official)
     }

@@ -49,7 +49,11 @@ pub fn catalogue() -> Catalogue {
 }
 
 pub fn calendar() -> Calendar {
-    Calendar::from_json(include_str!("../data/cn-holidays.json"), "cn-holidays.json").unwrap()
+    Calendar::from_json(
+        include_str!("../../../../vectors/calendar/cn-holidays.json"),
+        "cn-holidays.json",
+    )
+    .unwrap()
 }
 
 pub const MONDAY: OffsetDateTime = datetime!(2026-03-02 09:00 +8);
