@@ -7,6 +7,7 @@
 use crate::error::{CoreError, Result};
 use crate::identity::password::hash_password_now;
 use crate::platform::Platform;
+use crate::store::Val;
 use govops_ids::{CreditCode, ResidentId};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -324,27 +325,18 @@ impl Platform {
                     let mut created = 0u64;
                     let actor = "system:seed";
                     for (code, zh, en, parent, credit) in depts {
-                        let r = sqlx::query(
-                            "INSERT INTO departments (code, name_zh, name_en, parent_code, credit_code, created_ms) \
-                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING",
-                        )
-                        .bind(code).bind(zh).bind(en).bind(parent).bind(credit.clone()).bind(now_ms)
-                        .execute(tx.conn()).await?;
-                        if r.rows_affected() == 1 {
+                        let r = tx.execute("INSERT INTO departments (code, name_zh, name_en, parent_code, credit_code, created_ms) \
+                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING", &[Val::from(code), Val::from(zh), Val::from(en), Val::from(parent), Val::from(credit.clone()), Val::from(now_ms)]).await?;
+                        if r == 1 {
                             created += 1;
                             tx.journal(actor, "directory.department_created", &format!("department:{code}"),
                                 json!({ "name_zh": zh, "name_en": en, "parent": parent, "credit_code": credit }))?;
                         }
                     }
                     for p in &people {
-                        let r = sqlx::query(
-                            "INSERT INTO persons (id, resident_id, name, phone, address, created_ms) \
-                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-                        )
-                        .bind(p.id.clone()).bind(p.resident_id.clone()).bind(p.name.clone())
-                        .bind(p.phone.clone()).bind(p.address.clone()).bind(now_ms)
-                        .execute(tx.conn()).await?;
-                        if r.rows_affected() == 1 {
+                        let r = tx.execute("INSERT INTO persons (id, resident_id, name, phone, address, created_ms) \
+                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING", &[Val::from(p.id.clone()), Val::from(p.resident_id.clone()), Val::from(p.name.clone()), Val::from(p.phone.clone()), Val::from(p.address.clone()), Val::from(now_ms)]).await?;
+                        if r == 1 {
                             created += 1;
                             let masked = format!("{}********{}", &p.resident_id[..6], &p.resident_id[14..]);
                             tx.journal(actor, "identity.person_created", &format!("person:{}", p.id),
@@ -353,18 +345,11 @@ impl Platform {
                     }
                     for e in &firms {
                         let agent = &people[e.agent];
-                        let r = sqlx::query(
-                            "INSERT INTO enterprises (id, credit_code, name, legal_rep_person_id, address, created_ms) \
-                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-                        )
-                        .bind(e.id.clone()).bind(e.credit_code.clone()).bind(e.name.clone())
-                        .bind(agent.id.clone()).bind(e.address.clone()).bind(now_ms)
-                        .execute(tx.conn()).await?;
-                        if r.rows_affected() == 1 {
+                        let r = tx.execute("INSERT INTO enterprises (id, credit_code, name, legal_rep_person_id, address, created_ms) \
+                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING", &[Val::from(e.id.clone()), Val::from(e.credit_code.clone()), Val::from(e.name.clone()), Val::from(agent.id.clone()), Val::from(e.address.clone()), Val::from(now_ms)]).await?;
+                        if r == 1 {
                             created += 1;
-                            sqlx::query("INSERT INTO enterprise_agents (enterprise_id, person_id, since_ms) VALUES ($1, $2, $3)")
-                                .bind(e.id.clone()).bind(agent.id.clone()).bind(now_ms)
-                                .execute(tx.conn()).await?;
+                            tx.execute("INSERT INTO enterprise_agents (enterprise_id, person_id, since_ms) VALUES ($1, $2, $3)", &[Val::from(e.id.clone()), Val::from(agent.id.clone()), Val::from(now_ms)]).await?;
                             tx.journal(actor, "identity.enterprise_created", &format!("enterprise:{}", e.id),
                                 json!({ "credit_code": e.credit_code, "name": e.name, "agent": agent.id }))?;
                         }
@@ -396,21 +381,14 @@ impl Platform {
                     }
                     for (username, display, person, roles) in accounts {
                         let id = format!("demo-account-{username}");
-                        let r = sqlx::query(
-                            "INSERT INTO accounts (id, username, display_name, password_hash, person_id, created_ms) \
-                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-                        )
-                        .bind(id.clone()).bind(username.clone()).bind(display).bind(hash.clone())
-                        .bind(person).bind(now_ms)
-                        .execute(tx.conn()).await?;
-                        if r.rows_affected() == 0 {
+                        let r = tx.execute("INSERT INTO accounts (id, username, display_name, password_hash, person_id, created_ms) \
+                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING", &[Val::from(id.clone()), Val::from(username.clone()), Val::from(display), Val::from(hash.clone()), Val::from(person), Val::from(now_ms)]).await?;
+                        if r == 0 {
                             continue;
                         }
                         created += 1;
                         for (role, dept) in &roles {
-                            sqlx::query("INSERT INTO role_grants (account_id, role, department_code) VALUES ($1, $2, $3)")
-                                .bind(id.clone()).bind(role.clone()).bind(dept.clone())
-                                .execute(tx.conn()).await?;
+                            tx.execute("INSERT INTO role_grants (account_id, role, department_code) VALUES ($1, $2, $3)", &[Val::from(id.clone()), Val::from(role.clone()), Val::from(dept.clone())]).await?;
                         }
                         tx.journal(actor, "identity.account_created", &format!("account:{id}"),
                             json!({ "username": username, "roles": roles }))?;

@@ -6,6 +6,7 @@
 //! tree with new entries and signs a C2SP checkpoint for the new size.
 
 use crate::error::{CoreError, Result};
+use crate::store::Val;
 use crate::store::{Backend, Store};
 use ed25519_dalek::SigningKey;
 use govops_journal::{Checkpoint, Hash, NoteSigner, NoteVerifier, Tree};
@@ -166,9 +167,7 @@ impl Journal {
                 Box::pin(async move {
                     if backend == Backend::Postgres {
                         let (got,): (bool,) =
-                            sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
-                                .bind(INTEGRATOR_LOCK)
-                                .fetch_one(tx.conn())
+                            tx.fetch_one("SELECT pg_try_advisory_xact_lock($1)", &[Val::from(INTEGRATOR_LOCK)])
                                 .await?;
                         if !got {
                             return Ok(false);
@@ -177,15 +176,8 @@ impl Journal {
                     // Checkpoints are statements about the journal, not changes of
                     // state, so they are not themselves journaled (that would never end).
                     let ts = crate::clock::to_ms(tx.now());
-                    sqlx::query(
-                        "INSERT INTO journal_checkpoints (size, root, note, ts_ms) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (size) DO NOTHING",
-                    )
-                    .bind(size as i64)
-                    .bind(root.to_vec())
-                    .bind(stored)
-                    .bind(ts)
-                    .execute(tx.conn())
+                    tx.execute("INSERT INTO journal_checkpoints (size, root, note, ts_ms) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (size) DO NOTHING", &[Val::from(size as i64), Val::from(root.to_vec()), Val::from(stored), Val::from(ts)])
                     .await?;
                     Ok(true)
                 })
@@ -317,18 +309,10 @@ async fn load_or_create_key(store: &Store, origin: &str) -> Result<[u8; 32]> {
         .write(move |tx| {
             Box::pin(async move {
                 let created = crate::clock::to_ms(tx.now());
-                let inserted = sqlx::query(
-                    "INSERT INTO signing_keys (id, purpose, name, seed, public_key, created_ms) \
-                     VALUES ($1, 'journal', $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(KEY_ID)
-                .bind(name.clone())
-                .bind(seed.to_vec())
-                .bind(public.to_vec())
-                .bind(created)
-                .execute(tx.conn())
+                let inserted = tx.execute("INSERT INTO signing_keys (id, purpose, name, seed, public_key, created_ms) \
+                     VALUES ($1, 'journal', $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING", &[Val::from(KEY_ID), Val::from(name.clone()), Val::from(seed.to_vec()), Val::from(public.to_vec()), Val::from(created)])
                 .await?;
-                if inserted.rows_affected() == 1 {
+                if inserted == 1 {
                     tx.journal(
                         "system",
                         "journal.key_created",

@@ -4,6 +4,7 @@
 
 mod common;
 use common::TestDb;
+use govops_core::store::Val;
 use govops_core::{CoreError, Platform};
 use govops_journal::{Hash, verify_consistency, verify_inclusion};
 use serde_json::json;
@@ -20,8 +21,7 @@ async fn make_table(p: &Platform) {
     p.store()
         .write(|tx| {
             Box::pin(async move {
-                sqlx::query("CREATE TABLE IF NOT EXISTS things (id BIGINT PRIMARY KEY, label TEXT NOT NULL)")
-                    .execute(tx.conn())
+                tx.execute("CREATE TABLE IF NOT EXISTS things (id BIGINT PRIMARY KEY, label TEXT NOT NULL)", &[])
                     .await?;
                 Ok(())
             })
@@ -34,11 +34,11 @@ async fn insert_thing(p: &Platform, id: i64, fail_after: bool) -> Result<(), Cor
     p.store()
         .write(move |tx| {
             Box::pin(async move {
-                sqlx::query("INSERT INTO things (id, label) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(format!("thing {id}"))
-                    .execute(tx.conn())
-                    .await?;
+                tx.execute(
+                    "INSERT INTO things (id, label) VALUES ($1, $2)",
+                    &[Val::from(id), Val::from(format!("thing {id}"))],
+                )
+                .await?;
                 tx.journal(
                     "test",
                     "thing.created",

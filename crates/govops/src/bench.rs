@@ -3,6 +3,7 @@
 
 use anyhow::{Context, anyhow};
 use clap::Subcommand;
+use govops_core::store::Val;
 use govops_core::{Platform, PlatformSettings, SystemClock};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -93,8 +94,7 @@ async fn store(url: Option<String>, writes: usize, concurrency: usize) -> anyhow
         .store()
         .write(|tx| {
             Box::pin(async move {
-                sqlx::query("CREATE TABLE IF NOT EXISTS bench_records (id BIGINT PRIMARY KEY, body TEXT NOT NULL)")
-                    .execute(tx.conn())
+                tx.execute("CREATE TABLE IF NOT EXISTS bench_records (id BIGINT PRIMARY KEY, body TEXT NOT NULL)", &[])
                     .await?;
                 Ok(())
             })
@@ -114,11 +114,11 @@ async fn store(url: Option<String>, writes: usize, concurrency: usize) -> anyhow
                 store
                     .write(move |tx| {
                         Box::pin(async move {
-                            sqlx::query("INSERT INTO bench_records (id, body) VALUES ($1, $2)")
-                                .bind(id)
-                                .bind(format!("record {id}"))
-                                .execute(tx.conn())
-                                .await?;
+                            tx.execute(
+                                "INSERT INTO bench_records (id, body) VALUES ($1, $2)",
+                                &[Val::from(id), Val::from(format!("record {id}"))],
+                            )
+                            .await?;
                             tx.journal(
                                 "bench",
                                 "bench.record_written",

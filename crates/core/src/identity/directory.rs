@@ -6,6 +6,7 @@ use super::session::NewSession;
 use crate::error::{CoreError, FieldError, Result};
 use crate::ids::new_id;
 use crate::platform::Platform;
+use crate::store::Val;
 use govops_ids::{Phone, ResidentId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -167,12 +168,8 @@ impl Platform {
                 Box::pin(async move {
                     let now = tx.now();
                     let now_ms = crate::clock::to_ms(now);
-                    let existing: Option<(String, String)> = sqlx::query_as(
-                        "SELECT p.id, COALESCE(a.id, '') FROM persons p LEFT JOIN accounts a ON a.person_id = p.id \
-                         WHERE p.resident_id = $1",
-                    )
-                    .bind(rid.clone())
-                    .fetch_optional(tx.conn())
+                    let existing: Option<(String, String)> = tx.fetch_optional("SELECT p.id, COALESCE(a.id, '') FROM persons p LEFT JOIN accounts a ON a.person_id = p.id \
+                         WHERE p.resident_id = $1", &[Val::from(rid.clone())])
                     .await?;
                     let person_id = match existing {
                         Some((_, account)) if !account.is_empty() => {
@@ -185,15 +182,7 @@ impl Platform {
                         Some((id, _)) => id,
                         None => {
                             let id = new_id(now);
-                            sqlx::query(
-                                "INSERT INTO persons (id, resident_id, name, phone, created_ms) VALUES ($1, $2, $3, $4, $5)",
-                            )
-                            .bind(id.clone())
-                            .bind(rid.clone())
-                            .bind(n.clone())
-                            .bind(ph.clone())
-                            .bind(now_ms)
-                            .execute(tx.conn())
+                            tx.execute("INSERT INTO persons (id, resident_id, name, phone, created_ms) VALUES ($1, $2, $3, $4, $5)", &[Val::from(id.clone()), Val::from(rid.clone()), Val::from(n.clone()), Val::from(ph.clone()), Val::from(now_ms)])
                             .await?;
                             tx.journal("system:registration", "identity.person_created", &format!("person:{id}"),
                                 json!({ "resident_id": masked }))?;
@@ -201,21 +190,10 @@ impl Platform {
                         }
                     };
                     let account_id = new_id(now);
-                    sqlx::query(
-                        "INSERT INTO accounts (id, username, display_name, password_hash, person_id, created_ms) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(account_id.clone())
-                    .bind(u.clone())
-                    .bind(n.clone())
-                    .bind(hash)
-                    .bind(person_id.clone())
-                    .bind(now_ms)
-                    .execute(tx.conn())
+                    tx.execute("INSERT INTO accounts (id, username, display_name, password_hash, person_id, created_ms) \
+                         VALUES ($1, $2, $3, $4, $5, $6)", &[Val::from(account_id.clone()), Val::from(u.clone()), Val::from(n.clone()), Val::from(hash), Val::from(person_id.clone()), Val::from(now_ms)])
                     .await?;
-                    sqlx::query("INSERT INTO role_grants (account_id, role, department_code) VALUES ($1, 'citizen', '')")
-                        .bind(account_id.clone())
-                        .execute(tx.conn())
+                    tx.execute("INSERT INTO role_grants (account_id, role, department_code) VALUES ($1, 'citizen', '')", &[Val::from(account_id.clone())])
                         .await?;
                     tx.journal(
                         &format!("account:{account_id}"),

@@ -10,6 +10,7 @@ use super::roles::{Principal, Role, RoleGrant};
 use crate::clock::to_ms;
 use crate::error::{CoreError, Result};
 use crate::platform::Platform;
+use crate::store::Val;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
@@ -133,16 +134,8 @@ impl Platform {
             .write(move |tx| {
                 Box::pin(async move {
                     let now = to_ms(tx.now());
-                    sqlx::query(
-                        "INSERT INTO sessions (token_hash, account_id, csrf, created_ms, last_seen_ms, address) \
-                         VALUES ($1, $2, $3, $4, $4, $5)",
-                    )
-                    .bind(hash.clone())
-                    .bind(id.clone())
-                    .bind(csrf_stored)
-                    .bind(now)
-                    .bind(address.clone())
-                    .execute(tx.conn())
+                    tx.execute("INSERT INTO sessions (token_hash, account_id, csrf, created_ms, last_seen_ms, address) \
+                         VALUES ($1, $2, $3, $4, $4, $5)", &[Val::from(hash.clone()), Val::from(id.clone()), Val::from(csrf_stored), Val::from(now), Val::from(address.clone())])
                     .await?;
                     tx.journal(
                         &format!("account:{id}"),
@@ -225,11 +218,11 @@ impl Platform {
                 .write(move |tx| {
                     Box::pin(async move {
                         let now = to_ms(tx.now());
-                        sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE token_hash = $2")
-                            .bind(now)
-                            .bind(h)
-                            .execute(tx.conn())
-                            .await?;
+                        tx.execute(
+                            "UPDATE sessions SET last_seen_ms = $1 WHERE token_hash = $2",
+                            &[Val::from(now), Val::from(h)],
+                        )
+                        .await?;
                         Ok(())
                     })
                 })
@@ -265,11 +258,13 @@ impl Platform {
         self.store()
             .write(move |tx| {
                 Box::pin(async move {
-                    let deleted = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                        .bind(hash.clone())
-                        .execute(tx.conn())
+                    let deleted = tx
+                        .execute(
+                            "DELETE FROM sessions WHERE token_hash = $1",
+                            &[Val::from(hash.clone())],
+                        )
                         .await?;
-                    if deleted.rows_affected() > 0 {
+                    if deleted > 0 {
                         tx.journal(
                             &format!("account:{account_id}"),
                             action,

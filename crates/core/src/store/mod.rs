@@ -2,15 +2,17 @@
 //!
 //! Every change goes through [`Store::write`], which runs a closure inside a transaction
 //! together with the journal entries that closure records, so a change and its entry
-//! commit together or not at all. On both backends one writer task per node batches the
+//! commit together or not at all. On both backends one writer per node batches the
 //! closures of many callers into a group commit and acknowledges each only after that
-//! commit. Reads use the pool. On PostgreSQL several `govops serve` processes may share
-//! the database: their writers serialize only on the journal counter row, once per batch.
+//! commit: on SQLite a thread owning a rusqlite connection, on PostgreSQL a task with a
+//! sqlx connection (see `writer.rs`). Reads use the sqlx pool. On PostgreSQL several
+//! `govops serve` processes may share the database: their writers serialize only on the
+//! journal counter row, once per batch.
 
 mod tx;
 mod writer;
 
-pub use tx::{PendingEntry, Tx};
+pub use tx::{Col, FromCols, PendingEntry, Tx, Val};
 
 use crate::clock::Clock;
 use crate::error::{CoreError, Result};
@@ -149,7 +151,15 @@ impl Store {
             })?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let first_idx = next_journal_index(&pool).await?;
-        let tx = spawn_writer(&pool, &clock, Some(first_idx)).await?;
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .and_then(|p| p.split('?').next())
+            .unwrap_or_default()
+            .to_string();
+        let conn = writer::open_sqlite(&path)?;
+        let (tx, rx) = mpsc::channel::<WriterMsg>(MAX_BATCH * 4);
+        writer::spawn_sqlite(conn, rx, clock.clone(), first_idx, MAX_BATCH)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 backend: Backend::Sqlite,
@@ -188,7 +198,8 @@ impl Store {
             .await?;
         migrated?;
         drop(conn);
-        let tx = spawn_writer(&pool, &clock, None).await?;
+        let (tx, rx) = mpsc::channel::<WriterMsg>(MAX_BATCH * 4);
+        writer::spawn_postgres(&pool, rx, clock.clone(), MAX_BATCH).await?;
         Ok(Self {
             inner: Arc::new(Inner {
                 backend: Backend::Postgres,
@@ -288,25 +299,6 @@ impl Store {
         }
         self.inner.pool.close().await;
     }
-}
-
-/// Starts the node's writer task on a connection of its own.
-async fn spawn_writer(
-    pool: &AnyPool,
-    clock: &Arc<dyn Clock>,
-    sqlite_next_idx: Option<i64>,
-) -> Result<WritePath> {
-    let conn = pool.acquire().await?;
-    let (tx, rx) = mpsc::channel::<WriterMsg>(MAX_BATCH * 4);
-    tokio::spawn(writer::run_writer(
-        pool.clone(),
-        conn,
-        rx,
-        clock.clone(),
-        sqlite_next_idx,
-        MAX_BATCH,
-    ));
-    Ok(tx)
 }
 
 /// The index the next journal entry will take.

@@ -1,28 +1,81 @@
-//! The write paths: SQLite's single writer with group commit, and PostgreSQL's
-//! transaction per write.
+//! The node's writer: batches waiting writes into one transaction (group commit) and
+//! answers each caller only after that transaction is durable.
+//!
+//! SQLite: the writer owns a `rusqlite` connection on a thread of its own, so the
+//! statements of a batch are plain calls (see `tx.rs` for why). PostgreSQL: the writer is
+//! a task with one pooled sqlx connection.
+//!
+//! Journal indexes: on SQLite this writer is the only one, so it counts them itself. On
+//! PostgreSQL each node has a writer; a batch takes its range from the `journal_head`
+//! row, whose lock is held to commit, so indexes stay gapless and commit in order across
+//! nodes.
 
-use super::{Completion, Job, PendingEntry, Tx, WriterMsg};
+use super::tx::TxConn;
+use super::{Completion, Job, PendingEntry, Tx, Val, WriterMsg};
 use crate::clock::Clock;
 use crate::error::{CoreError, Result};
-use sqlx::Connection;
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool};
+use sqlx::AnyPool;
 use std::sync::Arc;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
-/// Owns one write connection. It takes every write that is waiting (up to `max_batch`),
-/// runs each under a savepoint so one failure spoils nothing else, writes the batch's
-/// journal entries, commits them together (durably: SQLite `synchronous=FULL`, PostgreSQL
-/// `synchronous_commit` as configured on the server, `on` by default), and only then
-/// answers the callers.
-///
-/// Journal indexes: on SQLite this task is the only writer, so it counts them itself
-/// (`sqlite_next_idx`). On PostgreSQL each node has such a task; the batch takes its
-/// range from the `journal_head` row, whose lock is held to commit, so indexes stay
-/// gapless and commit in order across nodes.
-pub(crate) async fn run_writer(
-    pool: AnyPool,
-    conn: PoolConnection<Any>,
+/// Opens the SQLite write connection with the durability settings.
+pub(crate) fn open_sqlite(path: &str) -> Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)
+        .map_err(|e| CoreError::internal(format!("opening {path} for writing: {e}")))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
+    )
+    .map_err(|e| CoreError::internal(format!("configuring {path}: {e}")))?;
+    conn.set_prepared_statement_cache_capacity(256);
+    Ok(conn)
+}
+
+/// Starts the SQLite writer thread.
+pub(crate) fn spawn_sqlite(
+    conn: rusqlite::Connection,
+    jobs: mpsc::Receiver<WriterMsg>,
+    clock: Arc<dyn Clock>,
+    next_idx: i64,
+    max_batch: usize,
+) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| CoreError::internal(format!("writer runtime: {e}")))?;
+    std::thread::Builder::new()
+        .name("govops-sqlite-writer".into())
+        .spawn(move || {
+            let tx = Tx {
+                conn: TxConn::Sqlite(conn),
+                now: clock.now(),
+                journal: Vec::new(),
+            };
+            rt.block_on(run(tx, None, jobs, clock, Some(next_idx), max_batch));
+        })
+        .map_err(|e| CoreError::internal(format!("writer thread: {e}")))?;
+    Ok(())
+}
+
+/// Starts the PostgreSQL writer task.
+pub(crate) async fn spawn_postgres(
+    pool: &AnyPool,
+    jobs: mpsc::Receiver<WriterMsg>,
+    clock: Arc<dyn Clock>,
+    max_batch: usize,
+) -> Result<()> {
+    let conn = pool.acquire().await?;
+    let tx = Tx {
+        conn: TxConn::Pg(conn),
+        now: clock.now(),
+        journal: Vec::new(),
+    };
+    tokio::spawn(run(tx, Some(pool.clone()), jobs, clock, None, max_batch));
+    Ok(())
+}
+
+/// The batch loop shared by both backends.
+async fn run(
+    mut tx: Tx,
+    pool: Option<AnyPool>,
     mut jobs: mpsc::Receiver<WriterMsg>,
     clock: Arc<dyn Clock>,
     sqlite_next_idx: Option<i64>,
@@ -34,13 +87,8 @@ pub(crate) async fn run_writer(
     } else {
         "BEGIN; SAVEPOINT job"
     };
-    let mut tx = Tx {
-        conn,
-        now: clock.now(),
-        journal: Vec::new(),
-    };
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
-    let mut stop: Option<tokio::sync::oneshot::Sender<()>> = None;
+    let mut stop: Option<oneshot::Sender<()>> = None;
     while stop.is_none() {
         match jobs.recv().await {
             Some(WriterMsg::Job(first)) => batch.push(first),
@@ -60,14 +108,17 @@ pub(crate) async fn run_writer(
                 Err(_) => break,
             }
         }
-        if let Err(e) = exec_many(&mut tx, begin).await {
-            tracing::error!(error = %e, "cannot begin a write transaction; reconnecting");
-            let _ = exec(&mut tx, "ROLLBACK").await;
+        if let Err(e) = tx.execute_batch(begin).await {
+            tracing::error!(error = %e, "cannot begin a write transaction");
+            let _ = tx.execute_batch("ROLLBACK").await;
             // Dropping the jobs answers their callers with an internal error.
             batch.clear();
-            // The connection may be dead (a database restart): take a fresh one.
-            if let Ok(fresh) = pool.acquire().await {
-                let mut old = std::mem::replace(&mut tx.conn, fresh);
+            // A PostgreSQL connection may be dead (a server restart): take a fresh one.
+            if let Some(pool) = &pool
+                && let Ok(fresh) = pool.acquire().await
+                && let TxConn::Pg(old) = std::mem::replace(&mut tx.conn, TxConn::Pg(fresh))
+            {
+                let mut old = old;
                 old.close_on_drop();
             }
             continue;
@@ -84,13 +135,13 @@ pub(crate) async fn run_writer(
             tx.journal.clear();
             let Completion { ok, finish } = job(&mut tx).await;
             // One savepoint, reused: a failed job rolls back to it (which keeps it open);
-            // a successful one releases it and opens the next in one round trip.
+            // a successful one releases it and opens the next.
             let step = if ok {
                 entries.append(&mut tx.journal);
                 answers.push(finish);
-                exec_many(&mut tx, "RELEASE job; SAVEPOINT job").await
+                tx.execute_fixed(&["RELEASE job", "SAVEPOINT job"]).await
             } else {
-                let r = exec(&mut tx, "ROLLBACK TO job").await;
+                let r = tx.execute_fixed(&["ROLLBACK TO job"]).await;
                 finish(None);
                 r
             };
@@ -100,29 +151,7 @@ pub(crate) async fn run_writer(
         }
         let outcome = match broken {
             Some(e) => Err(e),
-            None => {
-                async {
-                    exec(&mut tx, "RELEASE job").await?;
-                    let n = entries.len() as i64;
-                    let first = match sqlite_next_idx {
-                        Some(_) => next_idx,
-                        None if n == 0 => 0,
-                        None => {
-                            let (after,): (i64,) = sqlx::query_as(
-                                "UPDATE journal_head SET next_idx = next_idx + $1 WHERE id = 1 RETURNING next_idx",
-                            )
-                            .bind(n)
-                            .fetch_one(tx.conn())
-                            .await?;
-                            after - n
-                        }
-                    };
-                    insert_entries(&mut tx, first, &entries).await?;
-                    exec(&mut tx, "COMMIT").await?;
-                    Ok(n)
-                }
-                .await
-            }
+            None => commit(&mut tx, &entries, sqlite_next_idx.map(|_| next_idx)).await,
         };
         match outcome {
             Ok(n) => {
@@ -132,35 +161,86 @@ pub(crate) async fn run_writer(
                 }
             }
             Err(e) => {
-                let _ = exec(&mut tx, "ROLLBACK").await;
+                let _ = tx.execute_batch("ROLLBACK").await;
                 for finish in answers {
                     finish(Some(CoreError::internal(format!("commit failed: {e}"))));
                 }
             }
         }
     }
-    // Close the connection itself (not just return it to the pool), so that when the pool
-    // closes too, SQLite's last connection folds the WAL into the database file.
-    if let Err(e) = tx.conn.detach().close().await {
-        tracing::warn!(error = %e, "closing the write connection");
+    // Close the connection before saying we have stopped, so that a closing store
+    // leaves no writer behind.
+    match tx.conn {
+        TxConn::Sqlite(c) => {
+            if let Err((_, e)) = c.close() {
+                tracing::warn!(error = %e, "closing the SQLite write connection");
+            }
+        }
+        TxConn::Pg(c) => drop(c),
     }
     if let Some(done) = stop {
         let _ = done.send(());
     }
 }
 
-/// Journal rows per multi-row insert: 7 parameters each stays far below SQLite's limit
-/// of 32,766 parameters per statement.
+/// Writes the batch's journal entries at their indexes and commits. `sqlite_first` is
+/// the next index on SQLite; on PostgreSQL the range comes from `journal_head`.
+async fn commit(tx: &mut Tx, entries: &[PendingEntry], sqlite_first: Option<i64>) -> Result<i64> {
+    tx.execute_batch("RELEASE job").await?;
+    let n = entries.len() as i64;
+    let first = match sqlite_first {
+        Some(first) => first,
+        None if n == 0 => 0,
+        None => {
+            let (after,): (i64,) = tx
+                .fetch_one(
+                    "UPDATE journal_head SET next_idx = next_idx + $1 WHERE id = 1 RETURNING next_idx",
+                    &[Val::Int(n)],
+                )
+                .await?;
+            after - n
+        }
+    };
+    insert_entries(tx, first, entries).await?;
+    tx.execute_batch("COMMIT").await?;
+    Ok(n)
+}
+
+/// Journal rows per multi-row insert on PostgreSQL: 7 parameters each stays far below
+/// its limit of 65,535 parameters per statement.
 const ENTRIES_PER_INSERT: usize = 256;
 
-/// Writes a batch's journal entries with as few statements as possible.
+/// Writes a batch's journal entries. SQLite: one cached single-row statement per entry
+/// (calls are cheap on the writer's own connection, and a many-parameter statement would
+/// be parsed anew for every batch size). PostgreSQL: multi-row inserts, to save round
+/// trips.
 async fn insert_entries(tx: &mut Tx, first: i64, entries: &[PendingEntry]) -> Result<()> {
+    if !tx.is_postgres() {
+        for (i, e) in entries.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO journal_entries (idx, ts_ms, actor, action, subject, body, leaf_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[
+                    Val::Int(first + i as i64),
+                    Val::Int(e.ts_ms),
+                    Val::Text(e.actor.clone()),
+                    Val::Text(e.action.clone()),
+                    Val::Text(e.subject.clone()),
+                    Val::Text(e.body.clone()),
+                    Val::Blob(govops_journal::leaf_hash(e.body.as_bytes()).to_vec()),
+                ],
+            )
+            .await?;
+        }
+        return Ok(());
+    }
     for (c, chunk) in entries.chunks(ENTRIES_PER_INSERT).enumerate() {
         let base = first + (c * ENTRIES_PER_INSERT) as i64;
         let mut sql = String::from(
             "INSERT INTO journal_entries (idx, ts_ms, actor, action, subject, body, leaf_hash) VALUES ",
         );
-        for i in 0..chunk.len() {
+        let mut params = Vec::with_capacity(chunk.len() * 7);
+        for (i, e) in chunk.iter().enumerate() {
             let b = i * 7;
             if i > 0 {
                 sql.push(',');
@@ -175,31 +255,17 @@ async fn insert_entries(tx: &mut Tx, first: i64, entries: &[PendingEntry]) -> Re
                 b + 6,
                 b + 7
             ));
+            params.extend([
+                Val::Int(base + i as i64),
+                Val::Int(e.ts_ms),
+                Val::Text(e.actor.clone()),
+                Val::Text(e.action.clone()),
+                Val::Text(e.subject.clone()),
+                Val::Text(e.body.clone()),
+                Val::Blob(govops_journal::leaf_hash(e.body.as_bytes()).to_vec()),
+            ]);
         }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (i, e) in chunk.iter().enumerate() {
-            let leaf = govops_journal::leaf_hash(e.body.as_bytes());
-            q = q
-                .bind(base + i as i64)
-                .bind(e.ts_ms)
-                .bind(e.actor.clone())
-                .bind(e.action.clone())
-                .bind(e.subject.clone())
-                .bind(e.body.clone())
-                .bind(leaf.to_vec());
-        }
-        q.execute(tx.conn()).await?;
+        tx.execute_dynamic(sql, &params).await?;
     }
-    Ok(())
-}
-
-async fn exec(tx: &mut Tx, sql: &'static str) -> Result<()> {
-    sqlx::query(sql).execute(tx.conn()).await?;
-    Ok(())
-}
-
-/// Runs several statements in one round trip to the SQLite worker.
-async fn exec_many(tx: &mut Tx, sql: &'static str) -> Result<()> {
-    sqlx::raw_sql(sql).execute(tx.conn()).await?;
     Ok(())
 }
