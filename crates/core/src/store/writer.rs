@@ -220,15 +220,7 @@ async fn insert_entries(tx: &mut Tx, first: i64, entries: &[PendingEntry]) -> Re
             tx.execute(
                 "INSERT INTO journal_entries (idx, ts_ms, actor, action, subject, body, leaf_hash) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[
-                    Val::Int(first + i as i64),
-                    Val::Int(e.ts_ms),
-                    Val::Text(e.actor.clone()),
-                    Val::Text(e.action.clone()),
-                    Val::Text(e.subject.clone()),
-                    Val::Text(e.body.clone()),
-                    Val::Blob(govops_journal::leaf_hash(e.body.as_bytes()).to_vec()),
-                ],
+                &entry_params(first + i as i64, e),
             )
             .await?;
         }
@@ -255,17 +247,22 @@ async fn insert_entries(tx: &mut Tx, first: i64, entries: &[PendingEntry]) -> Re
                 b + 6,
                 b + 7
             ));
-            params.extend([
-                Val::Int(base + i as i64),
-                Val::Int(e.ts_ms),
-                Val::Text(e.actor.clone()),
-                Val::Text(e.action.clone()),
-                Val::Text(e.subject.clone()),
-                Val::Text(e.body.clone()),
-                Val::Blob(govops_journal::leaf_hash(e.body.as_bytes()).to_vec()),
-            ]);
+            params.extend(entry_params(base + i as i64, e));
         }
         tx.execute_dynamic(sql, &params).await?;
     }
     Ok(())
+}
+
+/// The seven parameters of one journal row.
+fn entry_params(idx: i64, e: &PendingEntry) -> [Val; 7] {
+    [
+        Val::Int(idx),
+        Val::Int(e.ts_ms),
+        Val::Text(e.actor.clone()),
+        Val::Text(e.action.clone()),
+        Val::Text(e.subject.clone()),
+        Val::Text(e.body.clone()),
+        Val::Blob(govops_journal::leaf_hash(e.body.as_bytes()).to_vec()),
+    ]
 }
