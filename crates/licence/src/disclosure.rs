@@ -51,11 +51,22 @@ impl Disclosure {
         }
     }
 
-    /// Reads a received disclosure. `index` (counting from 1) only labels errors.
+    /// Reads the received disclosures, in order; the first is numbered 1 in errors.
     ///
     /// Rejected: text that is not base64url, not UTF-8 JSON, not an array of 2 or 3
     /// elements, a salt or name that is not a string, and the names `_sd` and `...`
     /// (RFC 9901 §7.1 step 3.4.3), which would let a disclosure forge digests.
+    pub(crate) fn parse_all(encoded: &[&str]) -> Result<Vec<Self>, VerifyError> {
+        encoded
+            .iter()
+            .enumerate()
+            .map(|(i, d)| Self::parse(d, i + 1))
+            .collect()
+    }
+
+    /// Parses one disclosure; `index` counts from 1 and names it in errors.
+    ///
+    /// Rejected: as for [`Disclosure::parse_all`].
     pub(crate) fn parse(encoded: &str, index: usize) -> Result<Self, VerifyError> {
         let malformed = |reason: &str| VerifyError::MalformedDisclosure {
             index,

@@ -53,12 +53,7 @@ impl SdJwt {
             Jwt::Issuer,
             &[Algorithm::Es256, Algorithm::EdDsa],
         )?;
-        let disclosures = parts
-            .disclosures
-            .iter()
-            .enumerate()
-            .map(|(i, d)| Disclosure::parse(d, i + 1))
-            .collect::<Result<Vec<_>, _>>()?;
+        let disclosures = Disclosure::parse_all(&parts.disclosures)?;
         let processed = process(&jws.payload, &disclosures, HOLDER_MAX_DEPTH)?;
         Ok(Self {
             jws: parts.jws.to_owned(),

@@ -286,12 +286,7 @@ pub fn verify(
     }
 
     // §7.1 steps 3–5: disclosures.
-    let disclosures = parts
-        .disclosures
-        .iter()
-        .enumerate()
-        .map(|(i, d)| Disclosure::parse(d, i + 1))
-        .collect::<Result<Vec<_>, _>>()?;
+    let disclosures = Disclosure::parse_all(&parts.disclosures)?;
     let processed = process(&jws.payload, &disclosures, options.max_depth)?;
     let claims = processed.payload;
 

@@ -9,7 +9,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use govops_core::CoreError;
 use govops_core::access::{Action, Resource};
 use govops_core::catalogue::{
     Browse, CatalogueQuery, DefinitionProblem, ReloadOutcome, ReloadReport, ServiceGuide,
@@ -31,12 +30,7 @@ pub async fn list(
         Action::CatalogueRead,
         Resource::Platform,
     )?;
-    let Query(q) = q.map_err(|r| {
-        ApiError(CoreError::invalid(
-            "request.query",
-            format!("The query parameters are not right: {}", r.body_text()),
-        ))
-    })?;
+    let Query(q) = q.map_err(super::bad_query)?;
     Ok(Json(p.browse_catalogue(&q).await?))
 }
 

@@ -1,5 +1,6 @@
 //! The journal API: the signed checkpoint, entries, and Merkle proofs.
 
+use super::bad_query;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::viewer::ApiCaller;
@@ -17,13 +18,6 @@ use utoipa::{IntoParams, ToSchema};
 pub struct Proof {
     /// The hashes of the proof.
     pub proof: Vec<String>,
-}
-
-fn bad_query(r: QueryRejection) -> ApiError {
-    ApiError(CoreError::invalid(
-        "request.query",
-        format!("The query parameters are not right: {}", r.body_text()),
-    ))
 }
 
 /// The latest signed checkpoint (public).

@@ -52,6 +52,14 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
+/// The error for query parameters that do not parse, shared by every endpoint.
+pub fn bad_query(r: axum::extract::rejection::QueryRejection) -> crate::error::ApiError {
+    crate::error::ApiError(govops_core::CoreError::invalid(
+        "request.query",
+        format!("The query parameters are not right: {}", r.body_text()),
+    ))
+}
+
 /// The OpenAPI description of this API.
 #[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "OpenAPI 3.1 document")))]
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
