@@ -14,7 +14,7 @@ pub use guide::{
     Facet, FieldView, Label, MaterialView, ResultView, ServiceGuide, ServiceSummary, Stage,
     StepView, browse, guide,
 };
-pub(crate) use reload::CatalogueState;
+pub(crate) use reload::{CatalogueState, LivePlan, plan_from_files};
 pub use reload::{
     ChangeKind, DefinitionChange, DefinitionProblem, ReloadOutcome, ReloadReport, WATCHER_ACTOR,
 };

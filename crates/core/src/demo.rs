@@ -393,10 +393,70 @@ impl Platform {
                         tx.journal(actor, "identity.account_created", &format!("account:{id}"),
                             json!({ "username": username, "roles": roles }))?;
                     }
+                    created += seed_facts(tx, &people, &firms).await?;
                     Ok(created)
                 })
             })
             .await?;
         Ok(SeedReport { created })
     }
+}
+
+/// Registry facts other systems would answer for automated checks (looked-up data): for
+/// every person and enterprise of the demo city. zhangwei draws a pension, so the pension
+/// qualification check (社保待遇资格认证) approves him at once; citizen007 has lived in the
+/// city for only four months, so his residence-permit check fails and an official decides.
+async fn seed_facts(
+    tx: &mut crate::store::Tx,
+    people: &[DemoPerson],
+    firms: &[DemoEnterprise],
+) -> Result<u64> {
+    let mut created = 0;
+    let mut facts: Vec<(String, &str, String)> = Vec::new();
+    for (i, p) in people.iter().enumerate() {
+        let months = if i == 7 { 4 } else { 18 + (i % 40) };
+        for (name, value) in [
+            ("alive", "true".to_owned()),
+            ("face_verified", "true".to_owned()),
+            ("receiving_benefit", (i == 0 || i % 9 == 0).to_string()),
+            ("benefit_suspended", "false".to_owned()),
+            ("months_of_residence", months.to_string()),
+            ("contribution_months", (60 + (i * 7) % 300).to_string()),
+            ("operator_restricted", "false".to_owned()),
+            ("legal_rep_restricted", "false".to_owned()),
+            ("practice_banned", "false".to_owned()),
+            ("homes_owned_in_city", (i % 3).to_string()),
+        ] {
+            facts.push((p.resident_id.clone(), name, value));
+        }
+    }
+    for e in firms {
+        for (name, value) in [
+            ("tax_credit_level", "\"B\"".to_owned()),
+            ("business_licence_status", "\"active\"".to_owned()),
+            ("address_in_standard_registry", "true".to_owned()),
+            ("scope_needs_prior_licence", "false".to_owned()),
+            ("name_conflict", "false".to_owned()),
+            ("account_status", "\"normal\"".to_owned()),
+        ] {
+            facts.push((e.credit_code.clone(), name, value));
+        }
+    }
+    for (subject, name, value) in facts {
+        created += tx
+            .execute(
+                "INSERT INTO registry_facts (subject, name, value) VALUES ($1, $2, $3) ON CONFLICT (subject, name) DO NOTHING",
+                &[Val::from(subject), Val::from(name), Val::from(value)],
+            )
+            .await?;
+    }
+    if created > 0 {
+        tx.journal(
+            "system:seed",
+            "registry.facts_loaded",
+            "registry:demo",
+            json!({ "facts": created }),
+        )?;
+    }
+    Ok(created)
 }

@@ -7,6 +7,7 @@
 //! ([`store`]), and returns a typed result or a [`CoreError`] that says what was wrong.
 
 pub mod access;
+pub mod cases;
 pub mod catalogue;
 pub mod clock;
 pub mod demo;

@@ -61,7 +61,7 @@ pub struct Counts {
     pub journal_entries: i64,
 }
 
-fn mask_middle(s: &str, keep_start: usize, keep_end: usize) -> String {
+pub(crate) fn mask_middle(s: &str, keep_start: usize, keep_end: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
     if chars.len() <= keep_start + keep_end {
         return "*".repeat(chars.len());

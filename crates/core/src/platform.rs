@@ -2,6 +2,7 @@
 //! policies, and on which every operation of the domain modules is a method.
 
 use crate::access::Access;
+use crate::cases::CasesState;
 use crate::catalogue::CatalogueState;
 use crate::clock::Clock;
 use crate::error::Result;
@@ -20,6 +21,8 @@ pub struct PlatformSettings {
     pub journal_origin: String,
     /// The folder of service and bundle definitions; `None` runs with an empty catalogue.
     pub catalogue_dir: Option<PathBuf>,
+    /// The folder uploaded files are stored in (content-addressed); `None` refuses uploads.
+    pub files_dir: Option<PathBuf>,
 }
 
 /// The running platform; cheap to clone.
@@ -34,6 +37,7 @@ pub(crate) struct PlatformInner {
     pub access: Access,
     pub limiter: LoginLimiter,
     pub catalogue: CatalogueState,
+    pub cases: CasesState,
 }
 
 impl Platform {
@@ -44,6 +48,7 @@ impl Platform {
         let journal = Journal::open(store.clone(), &settings.journal_origin).await?;
         let access = Access::load_builtin()?;
         let catalogue = CatalogueState::open(settings.catalogue_dir.clone()).await;
+        let cases = CasesState::open(settings.files_dir.clone())?;
         Ok(Self {
             inner: Arc::new(PlatformInner {
                 store,
@@ -51,6 +56,7 @@ impl Platform {
                 access,
                 limiter: LoginLimiter::default(),
                 catalogue,
+                cases,
             }),
         })
     }

@@ -41,6 +41,7 @@ async fn open(db: &TestDb, dir: Option<&Path>) -> Platform {
         database_url: db.url.clone(),
         journal_origin: "test.example/journal".into(),
         catalogue_dir: dir.map(Path::to_path_buf),
+        files_dir: None,
     };
     Platform::open(&settings, Arc::new(db.clock.clone()))
         .await

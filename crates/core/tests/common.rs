@@ -51,10 +51,25 @@ impl TestDb {
     }
 
     pub async fn open(&self) -> Platform {
+        self.open_with(None).await
+    }
+
+    /// Opens with the shipped services folder (`services/`).
+    pub async fn open_with_services(&self) -> Platform {
+        self.open_with(Some(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../services"),
+        ))
+        .await
+    }
+
+    pub async fn open_with(&self, services: Option<std::path::PathBuf>) -> Platform {
         let settings = PlatformSettings {
             database_url: self.url.clone(),
             journal_origin: "test.example/journal".into(),
-            catalogue_dir: None,
+            catalogue_dir: services,
+            files_dir: Some(
+                std::env::temp_dir().join(format!("govops-files-{:016x}", rand::random::<u64>())),
+            ),
         };
         Platform::open(&settings, Arc::new(self.clock.clone()))
             .await

@@ -80,6 +80,7 @@ async fn open_fresh(
         database_url: url,
         journal_origin: "bench.example/journal".into(),
         catalogue_dir: None,
+        files_dir: None,
     };
     let p = Platform::open(&settings, Arc::new(SystemClock))
         .await

@@ -43,6 +43,24 @@ pub struct Settings {
     )]
     pub services_dir: PathBuf,
 
+    /// Folder uploaded files are stored in, content-addressed (sha256/ab/abcd…).
+    #[arg(
+        long,
+        env = "GOVOPS_FILES_DIR",
+        default_value = "govops-data/files",
+        global = true
+    )]
+    pub files_dir: PathBuf,
+
+    /// How often due case timers (reminders, escalations) are checked, in milliseconds.
+    #[arg(
+        long,
+        env = "GOVOPS_TIMERS_EVERY_MS",
+        default_value_t = 60_000,
+        global = true
+    )]
+    pub timers_every_ms: u64,
+
     /// Set when people reach the site over HTTPS (directly or via a proxy): Secure cookies and HSTS.
     #[arg(long, env = "GOVOPS_TLS", default_value_t = false, global = true)]
     pub tls: bool,

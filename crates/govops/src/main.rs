@@ -76,6 +76,7 @@ async fn open(s: &Settings) -> anyhow::Result<Platform> {
         database_url: s.database_url.clone(),
         journal_origin: s.journal_origin.clone(),
         catalogue_dir: Some(s.services_dir.clone()),
+        files_dir: Some(s.files_dir.clone()),
     };
     Platform::open(&settings, Arc::new(SystemClock))
         .await
@@ -180,6 +181,7 @@ async fn serve(s: &Settings, platform: Platform, demo: bool) -> anyhow::Result<(
         .journal()
         .clone()
         .spawn_integrator(Duration::from_millis(s.integrate_every_ms.max(10)));
+    let timers = platform.spawn_timers(Duration::from_millis(s.timers_every_ms.max(100)));
     // Without a watcher the catalogue still reloads through POST /api/v1/admin/reload.
     let _watcher = platform
         .watch_catalogue()
@@ -231,6 +233,7 @@ async fn serve(s: &Settings, platform: Platform, demo: bool) -> anyhow::Result<(
     })
     .await?;
     integrator.abort();
+    timers.abort();
     platform.store().close().await;
     Ok(())
 }

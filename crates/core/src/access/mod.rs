@@ -45,11 +45,17 @@ pub enum Action {
     CatalogueRead,
     /// Reload the catalogue from the services folder.
     CatalogueReload,
+    /// Apply for a service, and follow, correct or withdraw one's own cases.
+    CaseApply,
+    /// Act on a department's case tasks (resource: the department).
+    CaseAct,
+    /// Reveal a masked value of a case the department works on (resource: the department).
+    CaseReveal,
 }
 
 impl Action {
     /// Every action, for tests that walk them all.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 19] = [
         Action::JournalCheckpointRead,
         Action::JournalProofRead,
         Action::JournalEntriesRead,
@@ -66,6 +72,9 @@ impl Action {
         Action::AdminView,
         Action::CatalogueRead,
         Action::CatalogueReload,
+        Action::CaseApply,
+        Action::CaseAct,
+        Action::CaseReveal,
     ];
 
     /// The action's id in the policies.
@@ -87,6 +96,9 @@ impl Action {
             Action::AdminView => "admin.view",
             Action::CatalogueRead => "catalogue.read",
             Action::CatalogueReload => "catalogue.reload",
+            Action::CaseApply => "case.apply",
+            Action::CaseAct => "case.act",
+            Action::CaseReveal => "case.reveal",
         }
     }
 }

@@ -122,6 +122,8 @@ pub(crate) struct Snapshot {
     catalogue: Arc<Catalogue>,
     fingerprints: BTreeMap<String, String>,
     files: usize,
+    /// The runnable plan of every service and bundle, with the files it was built from.
+    plans: BTreeMap<String, Arc<LivePlan>>,
 }
 
 impl Snapshot {
@@ -130,6 +132,7 @@ impl Snapshot {
             catalogue: Arc::new(Catalogue::default()),
             fingerprints: BTreeMap::new(),
             files: 0,
+            plans: BTreeMap::new(),
         }
     }
 }
@@ -183,6 +186,7 @@ fn load_folder(dir: &Path) -> std::result::Result<Snapshot, Vec<DefinitionProble
             .map(DefinitionProblem::from)
             .collect::<Vec<_>>()
     })?;
+    let plans = live_plans(&catalogue, &files);
     let mut fingerprints = BTreeMap::new();
     for (_, text) in &files {
         // Every file validated, so each has a string `id`.
@@ -197,6 +201,7 @@ fn load_folder(dir: &Path) -> std::result::Result<Snapshot, Vec<DefinitionProble
         catalogue: Arc::new(catalogue),
         fingerprints,
         files: files.len(),
+        plans,
     })
 }
 
@@ -321,6 +326,11 @@ impl Platform {
         self.inner.catalogue.snapshot().catalogue.clone()
     }
 
+    /// The live plan of a service or bundle, with the files it is built from.
+    pub(crate) fn live_plan(&self, id: &str) -> Option<Arc<LivePlan>> {
+        self.inner.catalogue.snapshot().plans.get(id).cloned()
+    }
+
     /// The folder the catalogue is read from, if one is configured.
     pub fn catalogue_dir(&self) -> Option<&Path> {
         self.inner.catalogue.dir()
@@ -400,4 +410,104 @@ impl Platform {
         );
         Ok(ReloadOutcome::Reloaded(report))
     }
+}
+
+/// A runnable plan and the definition files it came from: the service's own file, or a
+/// bundle's file followed by its services' files. A case stores the files (by hash) at
+/// submission, so it can rebuild exactly this plan after any reload or restart.
+#[derive(Debug)]
+pub(crate) struct LivePlan {
+    /// The plan.
+    pub plan: Arc<govops_workflow::definition::Plan>,
+    /// (file name, text) pairs, in the order `Catalogue::load` wants them.
+    pub files: Vec<(String, String)>,
+    /// SHA-256 over the files, hex.
+    pub hash: String,
+}
+
+/// The hash that identifies a set of definition files.
+pub(crate) fn files_hash(files: &[(String, String)]) -> String {
+    let mut h = Sha256::new();
+    for (name, text) in files {
+        for part in [name.as_bytes(), text.as_bytes()] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+fn live_plans(c: &Catalogue, files: &[(String, String)]) -> BTreeMap<String, Arc<LivePlan>> {
+    use govops_workflow::definition::Plan;
+    // Every file validated, so each has a string `id`.
+    let own: BTreeMap<String, (String, String)> = files
+        .iter()
+        .filter_map(|f| {
+            toml::from_str::<toml::Table>(&f.1)
+                .ok()
+                .and_then(|t| t.get("id").and_then(|v| v.as_str()).map(str::to_owned))
+                .map(|id| (id, f.clone()))
+        })
+        .collect();
+    let mut out = BTreeMap::new();
+    for (id, service) in &c.services {
+        let Some(f) = own.get(id.as_str()) else {
+            continue;
+        };
+        let files = vec![f.clone()];
+        out.insert(
+            id.clone(),
+            Arc::new(LivePlan {
+                plan: Arc::new(Plan::for_service(service)),
+                hash: files_hash(&files),
+                files,
+            }),
+        );
+    }
+    for (id, bundle) in &c.bundles {
+        let mut files = Vec::new();
+        for (service, _) in &bundle.parts {
+            if let Some(f) = own.get(service.as_str()) {
+                files.push(f.clone());
+            }
+        }
+        let Some(f) = own.get(id.as_str()) else {
+            continue;
+        };
+        files.push(f.clone());
+        out.insert(
+            id.clone(),
+            Arc::new(LivePlan {
+                plan: Arc::new(bundle.plan.clone()),
+                hash: files_hash(&files),
+                files,
+            }),
+        );
+    }
+    out
+}
+
+/// Rebuilds the plan `id` from stored definition files.
+pub(crate) fn plan_from_files(
+    id: &str,
+    files: &[(String, String)],
+) -> std::result::Result<govops_workflow::definition::Plan, String> {
+    use govops_workflow::definition::Plan;
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let c = Catalogue::load(&borrowed).map_err(|e| {
+        e.into_iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    if let Some(b) = c.bundles.get(id) {
+        return Ok(b.plan.clone());
+    }
+    c.services
+        .get(id)
+        .map(Plan::for_service)
+        .ok_or_else(|| format!("the stored files do not define {id}"))
 }

@@ -28,8 +28,10 @@ pub struct PendingEntry {
 /// A statement parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
-    /// SQL NULL.
+    /// SQL NULL (typed as text on PostgreSQL).
     Null,
+    /// SQL NULL for an integer column (PostgreSQL types parameters).
+    NullInt,
     /// An integer.
     Int(i64),
     /// Text.
@@ -63,6 +65,13 @@ impl From<Vec<u8>> for Val {
         Val::Blob(v)
     }
 }
+impl Val {
+    /// An optional integer: `NullInt` when absent.
+    pub fn opt_int(v: Option<i64>) -> Self {
+        v.map_or(Val::NullInt, Val::Int)
+    }
+}
+
 impl<T: Into<Val>> From<Option<T>> for Val {
     fn from(v: Option<T>) -> Self {
         v.map_or(Val::Null, Into::into)
@@ -115,6 +124,10 @@ tuple!(A 0);
 tuple!(A 0, B 1);
 tuple!(A 0, B 1, C 2);
 tuple!(A 0, B 1, C 2, D 3);
+tuple!(A 0, B 1, C 2, D 3, E 4);
+tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 
 /// The connection a writer holds.
 pub(crate) enum TxConn {
@@ -138,7 +151,7 @@ fn sqlite_err(e: rusqlite::Error) -> CoreError {
 fn to_sql(v: &Val) -> rusqlite::types::Value {
     use rusqlite::types::Value as V;
     match v {
-        Val::Null => V::Null,
+        Val::Null | Val::NullInt => V::Null,
         Val::Int(i) => V::Integer(*i),
         Val::Text(t) => V::Text(t.clone()),
         Val::Blob(b) => V::Blob(b.clone()),
@@ -152,6 +165,7 @@ fn bind_any<'q>(
     for p in params {
         q = match p {
             Val::Null => q.bind(None::<String>),
+            Val::NullInt => q.bind(None::<i64>),
             Val::Int(i) => q.bind(*i),
             Val::Text(t) => q.bind(t.clone()),
             Val::Blob(b) => q.bind(b.clone()),
