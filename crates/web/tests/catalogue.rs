@@ -220,6 +220,7 @@ async fn reload_is_for_operations_and_reports_every_problem() {
         database_url: format!("sqlite://{}/govops.db", dir.path().display()),
         journal_origin: "test.example/journal".into(),
         catalogue_dir: Some(services.clone()),
+        files_dir: None,
     };
     let clock = ManualClock::new(time::macros::datetime!(2026-03-02 09:00 UTC));
     let platform = Platform::open(&settings, Arc::new(clock)).await.unwrap();

@@ -28,6 +28,7 @@ impl TestApp {
             catalogue_dir: Some(
                 std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../services"),
             ),
+            files_dir: Some(dir.path().join("files")),
         };
         let platform = Platform::open(&settings, Arc::new(clock.clone()))
             .await
