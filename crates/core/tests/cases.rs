@@ -584,3 +584,35 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 
 #[allow(dead_code)]
 fn unused(_: BTreeMap<String, Value>) {}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_cases_fill_the_workbench_once() {
+    let db = TestDb::sqlite();
+    let p = db.open_with_services().await;
+    p.seed_demo().await.unwrap();
+    assert_eq!(p.seed_demo_cases().await.unwrap(), 5);
+    assert_eq!(p.seed_demo_cases().await.unwrap(), 0, "idempotent");
+    assert_eq!(
+        count(&p, "SELECT COUNT(*) FROM cases WHERE status = 'completed'").await,
+        1
+    );
+    assert_eq!(
+        p.my_tasks(&who(&p, "amr.official").await)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        p.my_tasks(&who(&p, "fire.official").await)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        p.my_cases(&who(&p, "zhangwei").await).await.unwrap().len(),
+        2
+    );
+    p.store().close().await;
+}

@@ -98,6 +98,13 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             tracing::info!(created = report.created, "demo city loaded");
+            let cases = platform
+                .seed_demo_cases()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if cases > 0 {
+                tracing::info!(cases, "demo applications filed");
+            }
             serve(s, platform, true).await
         }
         Command::Seed => {

@@ -8,6 +8,7 @@
 //! Every case keeps the definition files it was submitted with (`plan_sources`, by hash),
 //! so that a reload of the catalogue, or a restart, never changes a case in flight.
 
+mod demo;
 pub mod files;
 mod lookup;
 mod run;
