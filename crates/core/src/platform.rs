@@ -49,7 +49,7 @@ impl Platform {
         let access = Access::load_builtin()?;
         let catalogue = CatalogueState::open(settings.catalogue_dir.clone()).await;
         let cases = CasesState::open(settings.files_dir.clone())?;
-        Ok(Self {
+        let platform = Self {
             inner: Arc::new(PlatformInner {
                 store,
                 journal,
@@ -58,7 +58,9 @@ impl Platform {
                 catalogue,
                 cases,
             }),
-        })
+        };
+        platform.load_stored_calendar().await?;
+        Ok(platform)
     }
 
     /// The store.

@@ -616,3 +616,78 @@ async fn demo_cases_fill_the_workbench_once() {
     );
     p.store().close().await;
 }
+
+async fn provisional_deadlines_become_official_body(db: &TestDb) {
+    // Late December 2026: a task's deadline runs into 2027, whose notice is not loaded.
+    db.clock.advance(time::Duration::days(304));
+    let p = db.open_with_services().await;
+    p.seed_demo().await.unwrap();
+    let lina = who(&p, "lina").await;
+    let done = p
+        .submit_case(
+            &lina,
+            &application(&p, &lina, "food-business-licence", true).await,
+        )
+        .await
+        .unwrap();
+    let amr = who(&p, "amr.official").await;
+    p.act_on_task(&amr, &done.id, "accept", TaskAction::Approve)
+        .await
+        .unwrap();
+    let before = p.case_detail(&lina, &done.id).await.unwrap();
+    let health = before
+        .tasks
+        .iter()
+        .find(|t| t.step == "health")
+        .unwrap()
+        .clone();
+    assert!(health.provisional, "{health:?}");
+    // The 2027 notice arrives, with 4 and 5 January as extra days off.
+    let mut calendar: Value =
+        serde_json::from_str(include_str!("../../../vectors/calendar/cn-holidays.json")).unwrap();
+    calendar["2027"] = json!({
+        "holidays": [["2027-01-01", "2027-01-05", "元旦"]],
+        "workdays": []
+    });
+    let changed = p
+        .load_calendar("test", &calendar.to_string())
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    let after = p.case_detail(&lina, &done.id).await.unwrap();
+    let health2 = after.tasks.iter().find(|t| t.step == "health").unwrap();
+    assert!(!health2.provisional);
+    assert!(
+        health2.deadline > health.deadline,
+        "{} then {}",
+        health.deadline,
+        health2.deadline
+    );
+    assert!(
+        p.my_notices(&lina, 50)
+            .await
+            .unwrap()
+            .iter()
+            .any(|n| n.kind == "case.deadline_changed")
+    );
+    // A broken file changes nothing.
+    let e = p.load_calendar("test", "{\"2027\": 5}").await.unwrap_err();
+    assert_eq!(e.code, "calendar.invalid");
+    let (stored, replayed) = p.replay_case(&done.id).await.unwrap();
+    assert_eq!(stored, replayed);
+    // After a restart the loaded calendar is still the one in use: nothing to recompute.
+    p.store().close().await;
+    drop(p);
+    let p = db.open_with_services().await;
+    assert_eq!(
+        p.load_calendar("test", &calendar.to_string())
+            .await
+            .unwrap(),
+        0
+    );
+    p.store().close().await;
+}
+on_both!(
+    provisional_deadlines_become_official,
+    provisional_deadlines_become_official_body
+);

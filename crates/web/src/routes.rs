@@ -145,6 +145,11 @@ pub fn table() -> RouteTable {
             "/api/v1/admin/reload",
             post(api::catalogue::reload),
         )
+        .add(
+            Method::POST,
+            "/api/v1/admin/calendar",
+            post(api::catalogue::load_calendar),
+        )
         .add(Method::GET, "/apply/{id}", get(pages::cases::apply_form))
         .add_upload(
             Method::POST,

@@ -96,3 +96,10 @@ CREATE TABLE registry_facts (
     value    TEXT NOT NULL,
     PRIMARY KEY (subject, name)
 );
+
+-- The working-day calendar loaded by the operations office, when it replaces the shipped one.
+CREATE TABLE calendar_data (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    json       TEXT NOT NULL,
+    loaded_ms  BIGINT NOT NULL
+);

@@ -69,6 +69,13 @@ impl CasesState {
         }
     }
 
+    pub(crate) fn restore_calendar(&self, c: Arc<Calendar>) {
+        match self.calendar.write() {
+            Ok(mut g) => *g = c,
+            Err(p) => *p.into_inner() = c,
+        }
+    }
+
     fn cached(&self, hash: &str) -> Option<Arc<Plan>> {
         match self.plans.lock() {
             Ok(g) => g.get(hash).cloned(),

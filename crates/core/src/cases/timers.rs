@@ -152,12 +152,22 @@ impl Platform {
             )
         })?;
         let years: Vec<i32> = calendar.official_years().collect();
+        let previous = self.inner.cases.calendar();
         self.inner.cases.set_calendar(calendar);
         let me = self.clone();
         let actor = actor.to_owned();
-        self.store()
+        let text = json_text.to_owned();
+        let outcome = self
+            .store()
             .write(move |tx| {
                 Box::pin(async move {
+                    let now_ms = to_ms(tx.now());
+                    tx.execute(
+                        "INSERT INTO calendar_data (id, json, loaded_ms) VALUES (1, $1, $2) \
+                         ON CONFLICT (id) DO UPDATE SET json = excluded.json, loaded_ms = excluded.loaded_ms",
+                        &[Val::from(text), Val::Int(now_ms)],
+                    )
+                    .await?;
                     let open: Vec<(String,)> = tx
                         .fetch_all(
                             "SELECT id FROM cases WHERE status IN ('submitted', 'in_progress', 'returned') ORDER BY id",
@@ -185,6 +195,27 @@ impl Platform {
                     Ok(changed)
                 })
             })
-            .await
+            .await;
+        if outcome.is_err() {
+            // Nothing was stored: keep running on the calendar the stored cases agree with.
+            self.inner.cases.restore_calendar(previous);
+        }
+        outcome
+    }
+
+    /// Uses the calendar the operations office loaded last, if any (at start).
+    pub(crate) async fn load_stored_calendar(&self) -> Result<()> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT json FROM calendar_data WHERE id = 1")
+            .fetch_optional(self.store().pool())
+            .await?;
+        if let Some((text,)) = row {
+            match Calendar::from_json(&text, "stored calendar") {
+                Ok(c) => self.inner.cases.set_calendar(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the stored calendar does not parse; using the shipped one")
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -103,3 +103,33 @@ pub async fn reload(
         }
     })
 }
+
+/// What loading a calendar changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarLoaded {
+    /// Cases whose running tasks got new deadlines.
+    pub cases_changed: usize,
+}
+
+/// Loads the working-day calendar (JSON: per year its holidays and adjusted working days,
+/// as in `vectors/calendar/cn-holidays.json`) and recomputes the deadlines of running
+/// tasks; provisional deadlines in a newly official year become official. Operations
+/// office and system administrators.
+#[utoipa::path(post, path = "/api/v1/admin/calendar",
+    request_body(content = String, content_type = "application/json"),
+    responses((status = 200, body = CalendarLoaded), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn load_calendar(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    body: String,
+) -> Result<Json<CalendarLoaded>, ApiError> {
+    let p = &state.platform;
+    p.access().check(
+        caller.principal(),
+        Action::CatalogueReload,
+        Resource::Platform,
+    )?;
+    let actor = caller.principal().map(|w| w.actor()).unwrap_or_default();
+    let cases_changed = p.load_calendar(&actor, &body).await?;
+    Ok(Json(CalendarLoaded { cases_changed }))
+}
