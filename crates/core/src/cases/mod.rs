@@ -40,6 +40,8 @@ const SHIPPED_CALENDAR: &str = include_str!("../../../../vectors/calendar/cn-hol
 /// folder uploaded files are stored in.
 pub(crate) struct CasesState {
     plans: Mutex<HashMap<String, Arc<Plan>>>,
+    /// Plan hashes known to be in `plan_sources`, so a submission stores its files once.
+    stored: Mutex<std::collections::HashSet<String>>,
     calendar: RwLock<Arc<Calendar>>,
     pub(crate) files_dir: Option<PathBuf>,
 }
@@ -50,6 +52,7 @@ impl CasesState {
             .map_err(|e| CoreError::internal(format!("the shipped calendar: {e}")))?;
         Ok(Self {
             plans: Mutex::new(HashMap::new()),
+            stored: Mutex::new(std::collections::HashSet::new()),
             calendar: RwLock::new(Arc::new(calendar)),
             files_dir,
         })
@@ -76,6 +79,21 @@ impl CasesState {
         }
     }
 
+    pub(crate) fn is_stored(&self, hash: &str) -> bool {
+        match self.stored.lock() {
+            Ok(g) => g.contains(hash),
+            Err(p) => p.into_inner().contains(hash),
+        }
+    }
+
+    pub(crate) fn mark_stored(&self, hash: &str) {
+        let mut g = match self.stored.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        g.insert(hash.to_owned());
+    }
+
     fn cached(&self, hash: &str) -> Option<Arc<Plan>> {
         match self.plans.lock() {
             Ok(g) => g.get(hash).cloned(),
@@ -83,7 +101,7 @@ impl CasesState {
         }
     }
 
-    fn remember(&self, hash: &str, plan: Arc<Plan>) {
+    pub(crate) fn remember(&self, hash: &str, plan: Arc<Plan>) {
         let mut g = match self.plans.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),

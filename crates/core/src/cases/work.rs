@@ -325,6 +325,41 @@ impl Platform {
             .await
     }
 
+    /// Each material of a service or bundle: (key, required, uploaded), keyed as the form
+    /// keys them (`part/id` in a bundle).
+    fn material_specs(&self, service: &str) -> Vec<(String, bool, bool)> {
+        use govops_workflow::definition::MaterialSource;
+        let c = self.catalogue();
+        let spec = |s: &govops_workflow::definition::ServiceDefinition, part: Option<&str>| {
+            s.materials
+                .iter()
+                .map(|m| {
+                    let key = match part {
+                        Some(p) => format!("{p}/{}", m.id),
+                        None => m.id.clone(),
+                    };
+                    (
+                        key,
+                        m.required,
+                        matches!(m.source, MaterialSource::Upload { .. }),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        if let Some(b) = c.bundles.get(service) {
+            b.parts
+                .iter()
+                .filter_map(|(id, _)| c.services.get(id))
+                .flat_map(|s| spec(s, Some(&s.id)))
+                .collect()
+        } else {
+            c.services
+                .get(service)
+                .map(|s| spec(s, None))
+                .unwrap_or_default()
+        }
+    }
+
     /// Checks the materials named: each required upload present, each file uploaded by the
     /// caller. Returns the errors, one per material.
     async fn check_materials(
@@ -333,11 +368,9 @@ impl Platform {
         service: &str,
         materials: &BTreeMap<String, String>,
     ) -> Result<Vec<FieldError>> {
-        let guide = self.service_guide(service).await?;
         let mut errors = Vec::new();
         let mut known = Vec::new();
-        for m in &guide.materials {
-            let key = material_key(m);
+        for (key, required, upload) in self.material_specs(service) {
             known.push(key.clone());
             match materials.get(&key) {
                 Some(hash) if self.upload_view(who, hash).await?.is_none() => {
@@ -348,7 +381,7 @@ impl Platform {
                     });
                 }
                 Some(_) => {}
-                None if m.required && m.source == "upload" => errors.push(FieldError {
+                None if required && upload => errors.push(FieldError {
                     field: format!("material:{key}"),
                     message: "upload this material".into(),
                 }),
@@ -460,6 +493,7 @@ impl Platform {
         let materials = serde_json::to_string(&input.materials).map_err(CoreError::internal)?;
         let plan_id = input.service.clone();
         let key2 = key.clone();
+        let (hash, plan) = (live.hash.clone(), live.plan.clone());
         let outcome = self
             .store()
             .write(move |tx| {
@@ -475,13 +509,15 @@ impl Platform {
                         )
                         .await?;
                     let number = format!("SFS-{year}-{n:06}");
-                    let files = serde_json::to_string(&live.files).map_err(CoreError::internal)?;
-                    tx.execute(
-                        "INSERT INTO plan_sources (hash, plan_id, version, files, created_ms) VALUES ($1, $2, $3, $4, $5) \
-                         ON CONFLICT (hash) DO NOTHING",
-                        &[Val::from(&live.hash), Val::from(&live.plan.id), Val::Int(i64::from(live.plan.version)), Val::from(files), Val::Int(now_ms)],
-                    )
-                    .await?;
+                    if !me.inner.cases.is_stored(&live.hash) {
+                        let files = serde_json::to_string(&live.files).map_err(CoreError::internal)?;
+                        tx.execute(
+                            "INSERT INTO plan_sources (hash, plan_id, version, files, created_ms) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (hash) DO NOTHING",
+                            &[Val::from(&live.hash), Val::from(&live.plan.id), Val::Int(i64::from(live.plan.version)), Val::from(files), Val::Int(now_ms)],
+                        )
+                        .await?;
+                    }
                     let calendar = me.inner.cases.calendar();
                     let mut commands = vec![Command::Submit { form: form.clone() }];
                     if live.plan.has_rules() {
@@ -549,6 +585,10 @@ impl Platform {
                 })
             })
             .await;
+        if outcome.is_ok() {
+            self.inner.cases.mark_stored(&hash);
+            self.inner.cases.remember(&hash, plan);
+        }
         match (outcome, &key) {
             (Err(e), Some(k)) if e.code == "case.submit.repeated" => {
                 self.case_by_key(who, k).await?.ok_or(e)
