@@ -266,6 +266,7 @@ pub(crate) async fn notices_for(
                 "case.deadline_changed",
                 json!({ "number": number, "step": step, "deadline": deadline.date.to_string() }),
             ),
+            Event::PartClosed { .. } if state.parts.len() < 2 => continue,
             Event::PartClosed { part, status, .. } => (
                 "case.part_closed",
                 json!({ "number": number, "part": part, "status": status }),

@@ -89,6 +89,26 @@ impl PageCtx {
         }
     }
 
+    /// An RFC 3339 time as people in the city read it: `YYYY-MM-DD HH:MM`, China Standard
+    /// Time. Text that is not such a time is shown as it is.
+    pub fn when(&self, rfc3339: &str) -> String {
+        let format = time::format_description::well_known::Rfc3339;
+        match time::OffsetDateTime::parse(rfc3339, &format) {
+            Ok(t) => {
+                let t = t.to_offset(time::macros::offset!(+8));
+                format!(
+                    "{:04}-{:02}-{:02} {:02}:{:02}",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute()
+                )
+            }
+            Err(_) => rfc3339.to_owned(),
+        }
+    }
+
     /// Chooses between a Chinese and an English value.
     pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         match self.lang {
