@@ -1,0 +1,176 @@
+//! The pages in a real browser: sign-in, and WCAG 2.2 AA (axe-core) on every page that
+//! exists, anonymous and signed in, in Chinese and English.
+//!
+//! Without Chromium, chromedriver or axe-core these print SKIPPED and pass; `.ci/run`
+//! sets GOVOPS_REQUIRE_BROWSER=1, which makes that a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use govops_e2e::E2e;
+
+/// Pages anyone can open.
+const PUBLIC_PAGES: &[&str] = &[
+    "/",
+    "/login",
+    "/register",
+    "/services",
+    "/services?q=business",
+    "/services?q=no-such-service-anywhere",
+    "/services?department=amr",
+    "/services/start-business",
+    "/services/food-business-licence",
+];
+
+/// (who signs in, the pages they see). One account per role home page.
+const SIGNED_IN_PAGES: &[(&str, &[&str])] = &[
+    ("zhangwei", &["/home", "/portal"]),
+    ("lina", &["/home", "/portal", "/enterprise"]),
+    ("amr.official", &["/home", "/workbench"]),
+    ("amr.head", &["/workbench", "/department/amr"]),
+    ("gsdm.ops", &["/ops"]),
+    ("amr.steward", &["/steward"]),
+    ("auditor", &["/audit"]),
+    ("admin", &["/admin"]),
+];
+
+/// Opens `path` and collects axe's serious and critical violations into `failures`.
+async fn check(e2e: &E2e, lang: &str, who: &str, path: &str, failures: &mut Vec<String>) {
+    e2e.goto(path).await.unwrap();
+    let name = format!("{path} [{lang}, {who}]");
+    // A page that redirected (to sign in, say) is not the page meant to be checked.
+    let at = e2e.path().await.unwrap();
+    assert_eq!(at, path, "{name} ended on {at}");
+    match e2e.axe_check(&name).await {
+        // Minor and moderate findings do not fail the run, but are worth seeing.
+        Ok(notes) => notes.iter().for_each(|v| print!("note: {name}:\n{v}")),
+        Err(e) => failures.push(format!("{e:#}")),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_in_both_languages() {
+    let Some(e2e) = E2e::start().await.unwrap() else {
+        return;
+    };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for lang in ["zh", "en"] {
+        e2e.goto("/").await.unwrap();
+        e2e.set_lang(lang).await.unwrap();
+        for path in PUBLIC_PAGES {
+            check(&e2e, lang, "anonymous", path, &mut failures).await;
+            checked += 1;
+        }
+        // The form with its error summary and field errors showing.
+        e2e.login_with("zhangwei", "not-the-password")
+            .await
+            .unwrap();
+        let at = e2e.path().await.unwrap();
+        assert_eq!(at, "/login");
+        assert!(e2e.error_summary().await.unwrap().is_some());
+        if let Err(e) = e2e.axe_check(&format!("/login with errors [{lang}]")).await {
+            failures.push(format!("{e:#}"));
+        }
+        checked += 1;
+        // The registration form with every field's error showing.
+        e2e.goto("/register").await.unwrap();
+        e2e.submit().await.unwrap();
+        assert_eq!(e2e.path().await.unwrap(), "/register");
+        assert!(e2e.error_summary().await.unwrap().is_some());
+        if let Err(e) = e2e
+            .axe_check(&format!("/register with errors [{lang}]"))
+            .await
+        {
+            failures.push(format!("{e:#}"));
+        }
+        checked += 1;
+        for (who, pages) in SIGNED_IN_PAGES {
+            e2e.login(who).await.unwrap();
+            for path in *pages {
+                check(&e2e, lang, who, path, &mut failures).await;
+                checked += 1;
+            }
+            e2e.logout().await.unwrap();
+        }
+    }
+    e2e.finish().await.unwrap();
+    println!("axe-core: {checked} page views checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_shows_errors_then_reaches_home() {
+    let Some(e2e) = E2e::start().await.unwrap() else {
+        return;
+    };
+    e2e.goto("/").await.unwrap();
+    e2e.set_lang("en").await.unwrap();
+
+    e2e.login_with("zhangwei", "wrong-password-1")
+        .await
+        .unwrap();
+    assert_eq!(e2e.path().await.unwrap(), "/login");
+    let summary = e2e
+        .error_summary()
+        .await
+        .unwrap()
+        .expect("an error summary");
+    assert!(summary.contains("There is a problem"), "{summary}");
+    // The summary's links lead to the fields, and what was typed is kept.
+    let username = e2e.wait_for("#username").await.unwrap();
+    assert_eq!(
+        username.prop("value").await.unwrap().as_deref(),
+        Some("zhangwei")
+    );
+    let password = e2e.wait_for("#password").await.unwrap();
+    assert_eq!(password.prop("value").await.unwrap().as_deref(), Some(""));
+
+    e2e.fill("Password", govops_e2e::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    e2e.submit().await.unwrap();
+    assert_eq!(e2e.path().await.unwrap(), "/home");
+    e2e.wait_for_text("张伟").await.unwrap();
+    assert!(e2e.error_summary().await.unwrap().is_none());
+
+    // Signed out, a signed-in page sends the browser back to sign in.
+    e2e.logout().await.unwrap();
+    e2e.goto("/home").await.unwrap();
+    assert!(
+        e2e.path().await.unwrap().starts_with("/login"),
+        "{}",
+        e2e.path().await.unwrap()
+    );
+    e2e.finish().await.unwrap();
+}
+
+/// The check itself: a page with an unlabelled field and an image without a text
+/// alternative fails, naming both rules and the elements.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_check_fails_on_a_broken_page() {
+    let Some(e2e) = E2e::start().await.unwrap() else {
+        return;
+    };
+    e2e.goto("/services").await.unwrap();
+    e2e.axe_check("/services").await.unwrap();
+    let all = e2e.axe_violations().await.unwrap();
+    for v in &all {
+        println!("{v}");
+    }
+    e2e.client()
+        .execute(
+            "document.querySelector('main').insertAdjacentHTML('beforeend', \
+             '<img id=\"no-alt\" src=\"/static/govops.css\"><input id=\"no-label\" type=\"text\">'); \
+             return true",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let err = e2e.axe_check("broken page").await.unwrap_err().to_string();
+    assert!(err.contains("broken page"), "{err}");
+    assert!(
+        err.contains("image-alt") && err.contains("#no-alt"),
+        "{err}"
+    );
+    assert!(err.contains("label") && err.contains("#no-label"), "{err}");
+    e2e.finish().await.unwrap();
+}
