@@ -421,6 +421,31 @@ impl E2e {
             .await
     }
 
+    /// Clicks the button or link reading `text` inside the row, list item or section
+    /// whose text contains `row` (the innermost such one that has it): for lists such as
+    /// the workbench's, where every row has the same "Open" link. Waits for the page it
+    /// leads to.
+    pub async fn click_in(&self, row: &str, text: &str) -> anyhow::Result<()> {
+        let found = self
+            .client
+            .execute(FIND_IN_ROW, vec![json!(row), json!(text)])
+            .await?;
+        let Some(el) = self.element(&found) else {
+            let url = self.path().await.unwrap_or_default();
+            bail!("on {url}: no row containing {row:?} has a button or link reading {text:?}");
+        };
+        self.navigating(|| async move { Ok(el.click().await?) })
+            .await
+    }
+
+    /// Fills several fields in order (see [`E2e::fill`] for what a key and a value are).
+    pub async fn fill_all(&self, fields: &[(&str, &str)]) -> anyhow::Result<()> {
+        for (key, value) in fields {
+            self.fill(key, value).await?;
+        }
+        Ok(())
+    }
+
     /// Clicks the element `css` selects and waits for the page it leads to.
     pub async fn click_css(&self, css: &str) -> anyhow::Result<()> {
         let el = self.wait_for(css).await?;
@@ -546,4 +571,21 @@ const match = root => [...root.querySelectorAll(sel)]
   .find(el => norm(el.tagName === 'INPUT' ? el.value : el.textContent) === want);
 const main = document.querySelector('main');
 return (main && match(main)) || match(document) || null;
+"#;
+
+/// In the innermost row-like element whose text contains `arguments[0]`, the first
+/// button or link whose text is `arguments[1]`.
+const FIND_IN_ROW: &str = r#"
+const norm = s => (s || '').replace(/\s+/g, ' ').trim();
+const [row, want] = arguments;
+const sel = 'button, input[type=submit], a[href]';
+const rows = [...document.querySelectorAll('tr, li, article, section, fieldset, dl, div')]
+  .filter(r => r.innerText.includes(row))
+  .reverse();
+for (const r of rows) {
+  const hit = [...r.querySelectorAll(sel)]
+    .find(el => norm(el.tagName === 'INPUT' ? el.value : el.textContent) === want);
+  if (hit) return hit;
+}
+return null;
 "#;

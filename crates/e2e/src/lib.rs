@@ -20,6 +20,7 @@
 mod app;
 mod axe;
 mod browser;
+pub mod start_business;
 mod tools;
 
 pub use app::App;

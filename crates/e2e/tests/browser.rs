@@ -174,3 +174,93 @@ async fn axe_check_fails_on_a_broken_page() {
     assert!(err.contains("label") && err.contains("#no-label"), "{err}");
     e2e.finish().await.unwrap();
 }
+
+/// The helpers themselves, on every kind of field a generated form can have: found by
+/// label (whole or start), legend, name or id, in Chinese; `submit` sends the form the
+/// last field belongs to; `click_in` picks the button of the right row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn helpers_fill_every_kind_of_field() {
+    let Some(e2e) = E2e::start().await.unwrap() else {
+        return;
+    };
+    e2e.goto("/services").await.unwrap();
+    let form = r#"
+      <form id="t" method="get" action="/services">
+        <label for="f-name">企业名称（自主申报）</label><input id="f-name" name="enterprise_name">
+        <label for="f-type">企业类型</label>
+        <select id="f-type" name="enterprise_type"><option value="">请选择</option>
+          <option>有限责任公司（自然人独资）</option><option value="sole">个人独资企业</option></select>
+        <fieldset><legend>增值税纳税人类型</legend>
+          <input type="radio" id="r1" name="taxpayer_type" value="小规模纳税人"><label for="r1">小规模纳税人</label>
+          <input type="radio" id="r2" name="taxpayer_type" value="一般纳税人"><label for="r2">一般纳税人</label></fieldset>
+        <input type="checkbox" id="agree" name="agree"><label for="agree">我已阅读并同意</label>
+        <label for="f-date">参保起始日期</label><input type="date" id="f-date" name="insurance_start">
+        <label for="f-scope">经营范围</label><textarea id="f-scope" name="business_scope"></textarea>
+        <input type="file" id="f-file" name="articles">
+        <button type="submit">提交申请</button>
+      </form>
+      <table><tr><td>SB-0001</td><td><a href="/services?row=1">办理</a></td></tr>
+             <tr><td>SB-0002</td><td><a href="/services?row=2">办理</a></td></tr></table>"#;
+    e2e.client()
+        .execute(
+            "document.querySelector('main').insertAdjacentHTML('afterbegin', arguments[0]); return true",
+            vec![serde_json::json!(form)],
+        )
+        .await
+        .unwrap();
+    let pdf = e2e.app.sample_file("articles.pdf", "pdf").unwrap();
+    e2e.fill_all(&[
+        ("企业名称", "示范市测试科技有限公司"),
+        ("企业类型", "个人独资企业"),
+        ("增值税纳税人类型", "一般纳税人"),
+        ("我已阅读并同意", "true"),
+        ("insurance_start", "2026-04-01"),
+        ("f-scope", "软件开发"),
+        ("articles", pdf.to_str().unwrap()),
+    ])
+    .await
+    .unwrap();
+    let values = e2e
+        .client()
+        .execute(
+            "const f = document.getElementById('t'); return [f.enterprise_name.value, \
+             f.enterprise_type.value, f.taxpayer_type.value, String(f.agree.checked), \
+             f.insurance_start.value, f.business_scope.value, f.articles.files[0].name]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        values,
+        serde_json::json!([
+            "示范市测试科技有限公司",
+            "sole",
+            "一般纳税人",
+            "true",
+            "2026-04-01",
+            "软件开发",
+            "articles.pdf"
+        ])
+    );
+    let err = e2e.fill("企业类型", "股份有限公司").await.unwrap_err();
+    assert!(err.to_string().contains("no option"), "{err}");
+    let err = e2e.fill("注册资本", "100").await.unwrap_err();
+    assert!(err.to_string().contains("注册资本"), "{err}");
+
+    // The page has the search form too; submit sends the form of the field filled last.
+    e2e.submit().await.unwrap();
+    let path = e2e.path().await.unwrap();
+    assert!(path.starts_with("/services?enterprise_name="), "{path}");
+    assert!(path.contains("taxpayer_type="), "{path}");
+
+    e2e.client()
+        .execute(
+            "document.querySelector('main').insertAdjacentHTML('afterbegin', arguments[0]); return true",
+            vec![serde_json::json!(form)],
+        )
+        .await
+        .unwrap();
+    e2e.click_in("SB-0002", "办理").await.unwrap();
+    assert_eq!(e2e.path().await.unwrap(), "/services?row=2");
+    e2e.finish().await.unwrap();
+}
