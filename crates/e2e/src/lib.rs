@@ -5,7 +5,8 @@
 //! picks itself, and opens one headless Chromium session. The helpers on [`E2e`] work the
 //! pages the way a person does — sign in, follow links, fill fields found by their
 //! label, press buttons — and [`E2e::axe_check`] runs axe-core on the page in front of
-//! the browser for WCAG 2.2 AA.
+//! the browser for WCAG 2.2 AA; [`E2e::reflow_check`] adds the one AA criterion axe cannot
+//! test, reflow at 320 CSS pixels.
 //!
 //! Every wait is a WebDriver wait on a condition in the page (a new document has
 //! loaded, an element is there), bounded by [`WAIT`]; nothing sleeps for a fixed time.
@@ -20,12 +21,14 @@
 mod app;
 mod axe;
 mod browser;
+mod reflow;
 pub mod start_business;
 mod tools;
 
 pub use app::App;
 pub use axe::{AXE_TAGS, Violation};
 pub use browser::{E2e, WAIT};
+pub use reflow::REFLOW_WIDTH;
 pub use tools::Tools;
 
 /// The password of every demo account.

@@ -1,11 +1,11 @@
-//! The pages in a real browser: sign-in, and WCAG 2.2 AA (axe-core) on every page that
-//! exists, anonymous and signed in, in Chinese and English.
+//! The pages in a real browser: sign-in, and WCAG 2.2 AA (axe-core, plus reflow at 320
+//! CSS pixels) on every page that exists, anonymous and signed in, in Chinese and English.
 //!
 //! Without Chromium, chromedriver or axe-core these print SKIPPED and pass; `.ci/run`
 //! sets GOVOPS_REQUIRE_BROWSER=1, which makes that a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use govops_e2e::E2e;
+use govops_e2e::{E2e, REFLOW_WIDTH};
 
 /// Pages anyone can open.
 const PUBLIC_PAGES: &[&str] = &[
@@ -32,22 +32,33 @@ const SIGNED_IN_PAGES: &[(&str, &[&str])] = &[
     ("admin", &["/admin"]),
 ];
 
-/// Opens `path` and collects axe's serious and critical violations into `failures`.
+/// Checks the page in front of the browser: axe-core at desktop width, then reflow at
+/// 320 CSS pixels. Collects what fails into `failures`.
+async fn check_here(e2e: &E2e, name: &str, failures: &mut Vec<String>) {
+    match e2e.axe_check(name).await {
+        // Minor and moderate findings do not fail the run, but are worth seeing.
+        Ok(notes) => notes.iter().for_each(|v| print!("note: {name}:\n{v}")),
+        Err(e) => failures.push(format!("{e:#}")),
+    }
+    e2e.set_window(REFLOW_WIDTH, 800).await.unwrap();
+    if let Err(e) = e2e.reflow_check(name).await {
+        failures.push(format!("{e:#}"));
+    }
+    e2e.set_window(1280, 1024).await.unwrap();
+}
+
+/// Opens `path` and checks it.
 async fn check(e2e: &E2e, lang: &str, who: &str, path: &str, failures: &mut Vec<String>) {
     e2e.goto(path).await.unwrap();
     let name = format!("{path} [{lang}, {who}]");
     // A page that redirected (to sign in, say) is not the page meant to be checked.
     let at = e2e.path().await.unwrap();
     assert_eq!(at, path, "{name} ended on {at}");
-    match e2e.axe_check(&name).await {
-        // Minor and moderate findings do not fail the run, but are worth seeing.
-        Ok(notes) => notes.iter().for_each(|v| print!("note: {name}:\n{v}")),
-        Err(e) => failures.push(format!("{e:#}")),
-    }
+    check_here(e2e, &name, failures).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_page_passes_axe_in_both_languages() {
+async fn every_page_passes_axe_and_reflows_in_both_languages() {
     let Some(e2e) = E2e::start().await.unwrap() else {
         return;
     };
@@ -76,12 +87,12 @@ async fn every_page_passes_axe_in_both_languages() {
         e2e.submit().await.unwrap();
         assert_eq!(e2e.path().await.unwrap(), "/register");
         assert!(e2e.error_summary().await.unwrap().is_some());
-        if let Err(e) = e2e
-            .axe_check(&format!("/register with errors [{lang}]"))
-            .await
-        {
-            failures.push(format!("{e:#}"));
-        }
+        check_here(
+            &e2e,
+            &format!("/register with errors [{lang}]"),
+            &mut failures,
+        )
+        .await;
         checked += 1;
         for (who, pages) in SIGNED_IN_PAGES {
             e2e.login(who).await.unwrap();
@@ -93,7 +104,7 @@ async fn every_page_passes_axe_in_both_languages() {
         }
     }
     e2e.finish().await.unwrap();
-    println!("axe-core: {checked} page views checked");
+    println!("axe-core and reflow: {checked} page views checked");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -143,10 +154,11 @@ async fn sign_in_shows_errors_then_reaches_home() {
     e2e.finish().await.unwrap();
 }
 
-/// The check itself: a page with an unlabelled field and an image without a text
-/// alternative fails, naming both rules and the elements.
+/// The checks themselves: a page with an unlabelled field and an image without a text
+/// alternative fails axe, naming both rules and the elements; a box wider than the
+/// viewport fails reflow, and a wide data table does not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn axe_check_fails_on_a_broken_page() {
+async fn the_checks_fail_on_a_broken_page() {
     let Some(e2e) = E2e::start().await.unwrap() else {
         return;
     };
@@ -172,6 +184,31 @@ async fn axe_check_fails_on_a_broken_page() {
         "{err}"
     );
     assert!(err.contains("label") && err.contains("#no-label"), "{err}");
+
+    e2e.set_window(REFLOW_WIDTH, 800).await.unwrap();
+    e2e.reflow_check("/services").await.unwrap();
+    // The page's CSP refuses style attributes, so widths are set through the CSSOM.
+    let add_wide = "const [tag, id] = arguments; const main = document.querySelector('main'); \
+        const wide = document.createElement(tag); wide.id = id; wide.textContent = 'wide'; \
+        wide.style.display = 'block'; wide.style.width = '900px'; \
+        if (tag === 'td') { const t = document.createElement('table'); const r = t.insertRow(); \
+          r.appendChild(wide); main.appendChild(t); } else { main.appendChild(wide); } \
+        return document.documentElement.scrollWidth > 900";
+    let wide = e2e
+        .client()
+        .execute(add_wide, vec!["td".into(), "wide-cell".into()])
+        .await
+        .unwrap();
+    assert_eq!(wide, serde_json::json!(true), "the page scrolls sideways");
+    e2e.reflow_check("/services with a wide table")
+        .await
+        .unwrap();
+    e2e.client()
+        .execute(add_wide, vec!["p".into(), "too-wide".into()])
+        .await
+        .unwrap();
+    let err = e2e.reflow_check("wide box").await.unwrap_err().to_string();
+    assert!(err.contains("p#too-wide"), "{err}");
     e2e.finish().await.unwrap();
 }
 
