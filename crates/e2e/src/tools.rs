@@ -1,7 +1,7 @@
 //! Finding the browser, its driver and axe-core, and deciding whether their absence
 //! skips the tests or fails them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The external tools a browser test needs.
 #[derive(Debug, Clone)]
@@ -15,9 +15,15 @@ pub struct Tools {
     pub axe_js: PathBuf,
 }
 
-/// The repository's root folder.
+/// The repository's root folder. `cargo test` sets `CARGO_MANIFEST_DIR` when it runs a
+/// test, which names this checkout even when the library was built from another one
+/// sharing the target folder (the value baked in at build time would not); the baked-in
+/// value is the fallback for a test binary run by hand.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    crate_dir.join("../..")
 }
 
 /// True when `GOVOPS_REQUIRE_BROWSER=1`: a missing tool is then a failure, not a skip.

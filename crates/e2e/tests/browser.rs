@@ -54,6 +54,13 @@ async fn check(e2e: &E2e, lang: &str, who: &str, path: &str, failures: &mut Vec<
     // A page that redirected (to sign in, say) is not the page meant to be checked.
     let at = e2e.path().await.unwrap();
     assert_eq!(at, path, "{name} ended on {at}");
+    let page_lang = e2e
+        .client()
+        .execute("return document.documentElement.lang", vec![])
+        .await
+        .unwrap();
+    let want = if lang == "en" { "en" } else { "zh-CN" };
+    assert_eq!(page_lang, serde_json::json!(want), "{name}");
     check_here(e2e, &name, failures).await;
 }
 
