@@ -29,6 +29,7 @@ impl App {
             database_url: format!("sqlite://{}/govops.db", dir.path().display()),
             journal_origin: "e2e.example/journal".into(),
             catalogue_dir: Some(crate::tools::repo_root().join("services")),
+            files_dir: Some(dir.path().join("files")),
         };
         let platform = Platform::open(&settings, Arc::new(clock.clone()))
             .await
