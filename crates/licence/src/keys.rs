@@ -95,6 +95,24 @@ impl SigningKey {
         }
     }
 
+    /// The private JWK (with `d`), which [`SigningKey::from_jwk`] reads back. For keeping
+    /// the key at rest; the caller is expected to encrypt it.
+    pub fn to_private_jwk(&self) -> Value {
+        match self {
+            SigningKey::Es256(k) => {
+                let secret = p256::SecretKey::from(k);
+                // As in `VerifyingKey::to_jwk`, serialization of a valid key cannot fail.
+                serde_json::to_value(secret.to_jwk()).unwrap_or_else(|_| Value::Object(Map::new()))
+            }
+            SigningKey::EdDsa(k) => json!({
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "x": URL_SAFE_NO_PAD.encode(k.verifying_key().as_bytes()),
+                "d": URL_SAFE_NO_PAD.encode(k.to_bytes()),
+            }),
+        }
+    }
+
     /// The algorithm this key signs with.
     pub fn algorithm(&self) -> Algorithm {
         match self {
@@ -169,6 +187,28 @@ impl VerifyingKey {
                 "x": URL_SAFE_NO_PAD.encode(k.as_bytes()),
             }),
         }
+    }
+
+    /// The JWK thumbprint (RFC 7638, SHA-256, base64url): a stable `kid` for the key.
+    pub fn thumbprint(&self) -> String {
+        use sha2::Digest as _;
+        let jwk = self.to_jwk();
+        let member = |name: &str| jwk.get(name).and_then(Value::as_str).unwrap_or_default();
+        // The required members only, in lexicographic order, without whitespace.
+        let canonical = match self {
+            VerifyingKey::Es256(_) => format!(
+                r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
+                member("crv"),
+                member("x"),
+                member("y")
+            ),
+            VerifyingKey::EdDsa(_) => format!(
+                r#"{{"crv":"{}","kty":"OKP","x":"{}"}}"#,
+                member("crv"),
+                member("x")
+            ),
+        };
+        URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(canonical.as_bytes()))
     }
 
     /// The algorithm this key verifies.
