@@ -14,6 +14,7 @@ pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod journal;
+pub mod licences;
 pub mod overview;
 pub mod platform;
 pub mod store;

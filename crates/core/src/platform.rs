@@ -20,6 +20,8 @@ pub struct PlatformSettings {
     pub journal_origin: String,
     /// The folder of service and bundle definitions; `None` runs with an empty catalogue.
     pub catalogue_dir: Option<PathBuf>,
+    /// Licence types, the master key and the public address of issuers.
+    pub licences: crate::licences::LicenceSettings,
 }
 
 /// The running platform; cheap to clone.
@@ -34,6 +36,7 @@ pub(crate) struct PlatformInner {
     pub access: Access,
     pub limiter: LoginLimiter,
     pub catalogue: CatalogueState,
+    pub licences: Arc<crate::licences::Licences>,
 }
 
 impl Platform {
@@ -44,6 +47,10 @@ impl Platform {
         let journal = Journal::open(store.clone(), &settings.journal_origin).await?;
         let access = Access::load_builtin()?;
         let catalogue = CatalogueState::open(settings.catalogue_dir.clone()).await;
+        let licences = Arc::new(
+            crate::licences::Licences::open(&settings.licences, &store, &settings.database_url)
+                .await?,
+        );
         Ok(Self {
             inner: Arc::new(PlatformInner {
                 store,
@@ -51,6 +58,7 @@ impl Platform {
                 access,
                 limiter: LoginLimiter::default(),
                 catalogue,
+                licences,
             }),
         })
     }

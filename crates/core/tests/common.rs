@@ -54,6 +54,7 @@ impl TestDb {
         let settings = PlatformSettings {
             database_url: self.url.clone(),
             journal_origin: "test.example/journal".into(),
+            licences: Default::default(),
             catalogue_dir: None,
         };
         Platform::open(&settings, Arc::new(self.clock.clone()))

@@ -79,6 +79,7 @@ async fn open_fresh(
     let settings = PlatformSettings {
         database_url: url,
         journal_origin: "bench.example/journal".into(),
+        licences: Default::default(),
         catalogue_dir: None,
     };
     let p = Platform::open(&settings, Arc::new(SystemClock))

@@ -76,6 +76,12 @@ async fn open(s: &Settings) -> anyhow::Result<Platform> {
         database_url: s.database_url.clone(),
         journal_origin: s.journal_origin.clone(),
         catalogue_dir: Some(s.services_dir.clone()),
+        licences: govops_core::licences::LicenceSettings {
+            types_dir: Some(s.licences_dir.clone()),
+            master_key: s.master_key.clone(),
+            master_key_file: s.master_key_file.clone(),
+            public_url: s.public_url.clone(),
+        },
     };
     Platform::open(&settings, Arc::new(SystemClock))
         .await

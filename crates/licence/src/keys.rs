@@ -238,7 +238,13 @@ fn ec_jwk(jwk: &Value) -> Result<JwkEcKey, KeyError> {
     if jwk.get("crv").and_then(Value::as_str) != Some("P-256") {
         return Err(KeyError::new("\"crv\" must be \"P-256\""));
     }
-    serde_json::from_value::<JwkEcKey>(jwk.clone())
+    // JWKs from a JWKS carry `kid`, `alg`, `use` and more (RFC 7517 §4), which
+    // `JwkEcKey` refuses; only the members that make the key are passed on.
+    let members: Map<String, Value> = ["kty", "crv", "x", "y", "d"]
+        .iter()
+        .filter_map(|m| jwk.get(*m).map(|v| ((*m).to_owned(), v.clone())))
+        .collect();
+    serde_json::from_value::<JwkEcKey>(Value::Object(members))
         .map_err(|e| KeyError::new(format!("malformed EC JWK: {e}")))
 }
 

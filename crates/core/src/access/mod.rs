@@ -45,11 +45,21 @@ pub enum Action {
     CatalogueRead,
     /// Reload the catalogue from the services folder.
     CatalogueReload,
+    /// See one's own licences (我的证照) and present them.
+    LicenceWallet,
+    /// Verify a licence presentation (public).
+    LicenceVerify,
+    /// Read issuer metadata, keys and status lists (public).
+    LicenceIssuerRead,
+    /// See, revoke, suspend and reinstate the licences a department issued.
+    LicenceManage,
+    /// Rotate a department's issuer key.
+    LicenceKeyRotate,
 }
 
 impl Action {
     /// Every action, for tests that walk them all.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 21] = [
         Action::JournalCheckpointRead,
         Action::JournalProofRead,
         Action::JournalEntriesRead,
@@ -66,6 +76,11 @@ impl Action {
         Action::AdminView,
         Action::CatalogueRead,
         Action::CatalogueReload,
+        Action::LicenceWallet,
+        Action::LicenceVerify,
+        Action::LicenceIssuerRead,
+        Action::LicenceManage,
+        Action::LicenceKeyRotate,
     ];
 
     /// The action's id in the policies.
@@ -87,6 +102,11 @@ impl Action {
             Action::AdminView => "admin.view",
             Action::CatalogueRead => "catalogue.read",
             Action::CatalogueReload => "catalogue.reload",
+            Action::LicenceWallet => "licence.wallet",
+            Action::LicenceVerify => "licence.verify",
+            Action::LicenceIssuerRead => "licence.issuer.read",
+            Action::LicenceManage => "licence.manage",
+            Action::LicenceKeyRotate => "licence.key.rotate",
         }
     }
 }
