@@ -160,6 +160,11 @@ impl Licences {
         &self.types
     }
 
+    /// The public address of this installation, without a trailing `/`.
+    pub fn public_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// The issuer identifier (`iss`) of a department.
     pub fn issuer_id(&self, department: &str) -> String {
         format!("{}/issuers/{department}", self.base_url)

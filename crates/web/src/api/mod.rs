@@ -4,6 +4,7 @@ pub mod catalogue;
 pub mod health;
 pub mod identity;
 pub mod journal;
+pub mod licences;
 
 use axum::Json;
 use utoipa::OpenApi;
@@ -29,6 +30,9 @@ use utoipa::OpenApi;
         catalogue::list,
         catalogue::guide,
         catalogue::reload,
+        licences::verify,
+        licences::wallet,
+        licences::change_status,
         openapi_json,
     ),
     components(schemas(
@@ -48,6 +52,12 @@ use utoipa::OpenApi;
         govops_core::catalogue::ServiceGuide,
         govops_core::catalogue::ReloadReport,
         govops_core::catalogue::DefinitionProblem,
+        govops_core::licences::VerifyRequest,
+        govops_core::licences::VerificationReport,
+        govops_core::licences::DisclosedField,
+        govops_core::licences::LicenceSummary,
+        licences::StatusChangeRequest,
+        licences::StatusChanged,
     ))
 )]
 pub struct ApiDoc;
