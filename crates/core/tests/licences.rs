@@ -466,3 +466,35 @@ async fn bad_issue_requests_are_refused_with_the_fields() {
     );
     p.store().close().await;
 }
+
+#[test]
+fn the_shipped_licence_types_fit_the_shipped_services() {
+    use govops_core::catalogue::{CheckOutcome, check_folder};
+    use govops_core::licences::{LicenceTypes, check_types_folder};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let CheckOutcome::Valid(catalogue, _) = check_folder(&root.join("services")).unwrap() else {
+        panic!("the shipped services do not validate");
+    };
+    assert_eq!(
+        check_types_folder(&root.join("licences"), &catalogue).unwrap(),
+        Ok(16)
+    );
+    // A type that lost a claim the business registration maps is reported, by service.
+    let text = std::fs::read_to_string(root.join("licences/business-licence.toml")).unwrap();
+    let cut = text.replace("name = \"business_scope\"", "name = \"scope_of_business\"");
+    let types = LicenceTypes::load(&[("business-licence.toml", &cut)]).unwrap();
+    let problems = types.check_catalogue(&catalogue);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("business-registration")
+                && p.contains("result.mapping.business_scope")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("food-business-licence") && p.contains("not defined")),
+        "types missing from the folder are named: {problems:#?}"
+    );
+}

@@ -108,6 +108,29 @@ pub fn load_types_folder(
     Ok(LicenceTypes::load(&borrowed))
 }
 
+/// `govops check` for licence types: every file valid, and every service's licence
+/// materials and result mapping consistent with them. `Ok(Ok(count))`, or every problem
+/// as a line (`file:line:col: field: message`, or `folder: service …: …`).
+pub fn check_types_folder(
+    dir: &Path,
+    catalogue: &govops_workflow::definition::Catalogue,
+) -> Result<std::result::Result<usize, Vec<String>>> {
+    Ok(match load_types_folder(dir)? {
+        Err(errors) => Err(errors.iter().map(ToString::to_string).collect()),
+        Ok(types) => {
+            let problems = types.check_catalogue(catalogue);
+            if problems.is_empty() {
+                Ok(types.len())
+            } else {
+                Err(problems
+                    .into_iter()
+                    .map(|p| format!("{}: {p}", dir.display()))
+                    .collect())
+            }
+        }
+    })
+}
+
 impl Licences {
     /// Loads the licence types, the master key, and opens every issuer key (which proves
     /// the master key is the right one).

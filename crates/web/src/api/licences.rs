@@ -20,9 +20,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 fn caller_principal(caller: &ApiCaller) -> Result<&Principal, ApiError> {
-    caller
-        .principal()
-        .ok_or_else(|| ApiError(CoreError::unauthenticated("Sign in, or send a bearer token.")))
+    caller.principal().ok_or_else(|| {
+        ApiError(CoreError::unauthenticated(
+            "Sign in, or send a bearer token.",
+        ))
+    })
 }
 
 /// Verifies a presentation (public). Answers 200 with `valid: false` and the reason
@@ -98,10 +100,11 @@ pub async fn change_status(
 }
 
 fn public_read(state: &AppState, caller: &ApiCaller) -> Result<(), ApiError> {
-    Ok(state
-        .platform
-        .access()
-        .check(caller.principal(), Action::LicenceIssuerRead, Resource::Platform)?)
+    Ok(state.platform.access().check(
+        caller.principal(),
+        Action::LicenceIssuerRead,
+        Resource::Platform,
+    )?)
 }
 
 /// `GET /.well-known/jwt-vc-issuer/issuers/{code}`: JWT VC issuer metadata, keys inline.

@@ -192,8 +192,8 @@ impl LicenceText for PresentPage {
 /// The QR code of `text` as a data URI of an SVG image, or `None` when it is too long
 /// for a QR code.
 fn qr_data_uri(text: &str) -> Option<String> {
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L)
-        .ok()?;
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L).ok()?;
     let svg = code
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(320, 320)
@@ -223,7 +223,10 @@ pub async fn present(
     })?;
     viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
     let p = &state.platform;
-    let l = p.wallet_licence(who, &id).await.map_err(|e| viewer.fail(e))?;
+    let l = p
+        .wallet_licence(who, &id)
+        .await
+        .map_err(|e| viewer.fail(e))?;
     let mut fields: Vec<String> = form
         .keys()
         .filter_map(|k| k.strip_prefix("f_"))
@@ -323,7 +326,11 @@ async fn verify_page(
 ) -> Result<Response, PageError> {
     let p = &state.platform;
     p.access()
-        .check(viewer.principal(), Action::LicenceVerify, Resource::Platform)
+        .check(
+            viewer.principal(),
+            Action::LicenceVerify,
+            Resource::Platform,
+        )
         .map_err(|e| viewer.fail(e))?;
     let mut errors = super::auth::FormErrors::none();
     let report = if presentation.trim().is_empty() {
@@ -525,7 +532,10 @@ pub async fn manage_submit(
     viewer.check_csrf(&form.csrf)?;
     let p = &state.platform;
     let result = match StatusChange::parse(&form.action) {
-        Some(change) => p.change_licence_status(who, &id, change, &form.reason).await,
+        Some(change) => {
+            p.change_licence_status(who, &id, change, &form.reason)
+                .await
+        }
         None => {
             p.access()
                 .check(Some(who), Action::LicenceManage, Resource::Platform)
@@ -542,8 +552,16 @@ pub async fn manage_submit(
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/licences/{id}?done=1")).into_response()),
-        Err(e) if matches!(e.kind, govops_core::ErrorKind::Invalid | govops_core::ErrorKind::Conflict) => {
-            let l = p.managed_licence(who, &id).await.map_err(|e| viewer.fail(e))?;
+        Err(e)
+            if matches!(
+                e.kind,
+                govops_core::ErrorKind::Invalid | govops_core::ErrorKind::Conflict
+            ) =>
+        {
+            let l = p
+                .managed_licence(who, &id)
+                .await
+                .map_err(|e| viewer.fail(e))?;
             Ok(html(
                 crate::error::status_of(e.kind),
                 &ManagePage {
