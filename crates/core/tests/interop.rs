@@ -32,7 +32,9 @@ fn implementation(name: &str) -> Result<Command, String> {
     let interop = root().join("interop");
     match name {
         "python" => {
-            let probe = Command::new("python3").args(["-c", "import sd_jwt, jwcrypto"]).output();
+            let probe = Command::new("python3")
+                .args(["-c", "import sd_jwt, jwcrypto"])
+                .output();
             match probe {
                 Ok(o) if o.status.success() => {
                     let mut c = Command::new("python3");
@@ -45,11 +47,16 @@ fn implementation(name: &str) -> Result<Command, String> {
         _ => {
             let modules = interop.join("node/node_modules");
             let node = Command::new("node").arg("--version").output();
-            if !modules.join("@sd-jwt/sd-jwt-vc").is_dir() || !node.is_ok_and(|o| o.status.success()) {
-                return Err("node and interop/node/node_modules (npm ci --prefix interop/node)".into());
+            if !modules.join("@sd-jwt/sd-jwt-vc").is_dir()
+                || !node.is_ok_and(|o| o.status.success())
+            {
+                return Err(
+                    "node and interop/node/node_modules (npm ci --prefix interop/node)".into(),
+                );
             }
             let mut c = Command::new("node");
-            c.env("NODE_PATH", &modules).arg(interop.join("node_interop.js"));
+            c.env("NODE_PATH", &modules)
+                .arg(interop.join("node_interop.js"));
             Ok(c)
         }
     }
@@ -61,7 +68,9 @@ async fn reference_implementations_verify_govops_licences_and_govops_verifies_th
         .into_iter()
         .filter_map(|name| match implementation(name) {
             Ok(c) => Some((name, c)),
-            Err(missing) if required() => panic!("GOVOPS_REQUIRE_INTEROP=1 but {name} is missing: {missing}"),
+            Err(missing) if required() => {
+                panic!("GOVOPS_REQUIRE_INTEROP=1 but {name} is missing: {missing}")
+            }
             Err(missing) => {
                 eprintln!("SKIPPED interop with {name}: needs {missing}");
                 None
@@ -85,7 +94,9 @@ async fn reference_implementations_verify_govops_licences_and_govops_verifies_th
             ..Default::default()
         },
     };
-    let p = Platform::open(&settings, Arc::new(SystemClock)).await.unwrap();
+    let p = Platform::open(&settings, Arc::new(SystemClock))
+        .await
+        .unwrap();
     p.seed_demo().await.unwrap();
     let zhang = p.principal("demo-account-zhangwei").await.unwrap();
     let id = p
@@ -112,7 +123,9 @@ async fn reference_implementations_verify_govops_licences_and_govops_verifies_th
     .unwrap();
     let master = MasterKey::from_hex(MASTER, "test").unwrap();
     let holder_jwk: Value = serde_json::from_slice(
-        &master.open(&sealed, format!("govops:holder:{kid}").as_bytes()).unwrap(),
+        &master
+            .open(&sealed, format!("govops:holder:{kid}").as_bytes())
+            .unwrap(),
     )
     .unwrap();
     let case = json!({
@@ -143,11 +156,19 @@ async fn reference_implementations_verify_govops_licences_and_govops_verifies_th
         let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
         let claims = &answer["issued_claims"];
         assert_eq!(claims["name"], "张伟", "{name}: {claims}");
-        assert!(claims["licence_number"].as_str().unwrap().starts_with("1.2.156.3005.2.11040001."));
+        assert!(
+            claims["licence_number"]
+                .as_str()
+                .unwrap()
+                .starts_with("1.2.156.3005.2.11040001.")
+        );
         assert_eq!(claims["iss"], p.licences().issuer_id("psb"));
         let presented = &answer["presentation_claims"];
         assert!(presented.get("address").is_some(), "{name}: {presented}");
-        assert!(presented.get("name").is_none(), "{name}: the withheld claim stayed hidden");
+        assert!(
+            presented.get("name").is_none(),
+            "{name}: the withheld claim stayed hidden"
+        );
 
         let theirs = answer["presentation"].as_str().unwrap().to_owned();
         let report = p

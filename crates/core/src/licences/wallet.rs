@@ -88,24 +88,29 @@ pub struct IssuerMetadata {
     pub jwks: Value,
 }
 
+/// A `licences` row as the lists read it: id, identifier, type, department, holder,
+/// status, reason, issued, expires.
+type SummaryRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    i64,
+    Option<i64>,
+);
+
 impl Platform {
-    /// The licence types and issuers, for tests and the CLI.
+    /// The licences part of the platform: types, issuer identifiers, and
+    /// [`super::Licences::issue_in`] for writes that issue a licence.
     pub fn licences(&self) -> &std::sync::Arc<super::Licences> {
         &self.inner.licences
     }
 
     async fn summaries(&self, sql: &'static str, key: &str) -> Result<Vec<LicenceSummary>> {
-        let rows: Vec<(
-            String,
-            String,
-            String,
-            String,
-            String,
-            i64,
-            Option<String>,
-            i64,
-            Option<i64>,
-        )> = sqlx::query_as(sql)
+        let rows: Vec<SummaryRow> = sqlx::query_as(sql)
             .bind(key.to_owned())
             .fetch_all(self.store().pool())
             .await?;
