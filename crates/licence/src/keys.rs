@@ -9,7 +9,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use p256::ecdsa::signature::{Signer as _, Verifier as _};
+use p256::ecdsa::signature::Signer as _;
 use p256::elliptic_curve::JwkEcKey;
 use rand_core::{CryptoRng, RngCore};
 use serde_json::{Map, Value, json};
@@ -219,13 +219,17 @@ impl VerifyingKey {
         }
     }
 
-    /// Checks a JWS signature. Ed25519 uses `verify_strict`, which refuses small-order
+    /// Checks a JWS signature. ES256 uses `ring` (see `Cargo.toml` for why); Ed25519 uses `verify_strict`, which refuses small-order
     /// keys and non-canonical signatures that plain `verify` lets through.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match self {
-            VerifyingKey::Es256(k) => p256::ecdsa::Signature::from_slice(signature)
-                .map(|sig| k.verify(message, &sig).is_ok())
-                .unwrap_or(false),
+            // `ring` checks the point and the signature (r, s in range, 64 bytes) itself.
+            VerifyingKey::Es256(k) => ring::signature::UnparsedPublicKey::new(
+                &ring::signature::ECDSA_P256_SHA256_FIXED,
+                k.to_encoded_point(false).as_bytes(),
+            )
+            .verify(message, signature)
+            .is_ok(),
             VerifyingKey::EdDsa(k) => ed25519_dalek::Signature::from_slice(signature)
                 .map(|sig| k.verify_strict(message, &sig).is_ok())
                 .unwrap_or(false),
