@@ -395,7 +395,7 @@ async fn issue_in_commits_or_rolls_back_with_the_callers_write() {
     assert_eq!(before, after, "the licence went with the failed write");
     assert_eq!(journal_actions(&p).await.len(), journal_before);
     // The same request in a write that commits issues it, with a key that is stored.
-    let issued = p.issue_licence(req).await.unwrap();
+    let issued = p.issue_licence(req.clone()).await.unwrap();
     assert_eq!(issued.holder, "enterprise:demo-enterprise-001");
     assert!(issued.expires_at.is_some(), "food licences last five years");
     let lina_firm_agent = who(&p, "citizen002").await;
@@ -409,6 +409,23 @@ async fn issue_in_commits_or_rolls_back_with_the_callers_write() {
     );
     let jwks = p.issuer_jwks("amr").await.unwrap();
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+
+    // A full status list: the next licence opens list 2 at entry 0.
+    sqlx::query("UPDATE licence_status_lists SET next_idx = size WHERE department_code = 'amr'")
+        .execute(p.store().pool())
+        .await
+        .unwrap();
+    let mut again = req.clone();
+    again.case_id = Some("case-10".into());
+    let next = p.issue_licence(again).await.unwrap();
+    let held = govops_licence::SdJwt::parse(&next.sd_jwt, 1 << 16).unwrap();
+    let status = &held.claims()["status"]["status_list"];
+    assert_eq!(status["idx"], 0);
+    assert_eq!(
+        status["uri"],
+        p.licences().status_list_uri("amr", 2).as_str()
+    );
+    p.status_list_token("amr", 2).await.unwrap();
     p.store().close().await;
 }
 

@@ -3,8 +3,9 @@
 //! Two algorithms are supported: ES256 (ECDSA on P-256 with SHA-256, RFC 7518 §3.4), the
 //! default because every wallet and the EUDI profile speak it, and EdDSA with Ed25519
 //! (RFC 8037), which is smaller and faster. The curve arithmetic is RustCrypto's `p256`
-//! and `ed25519-dalek`; the JWK form of an EC key is `p256`'s own (`jwk` feature), which
-//! checks that the point is on the curve. Ed25519 JWKs (`kty: OKP`) are read here since
+//! and `ed25519-dalek`, except ES256 verification, which is `ring`'s (about 5× faster on
+//! our machine, see BENCH_RESULTS.md); the JWK form of an EC key is `p256`'s own (`jwk`
+//! feature), which checks that the point is on the curve. Ed25519 JWKs (`kty: OKP`) are read here since
 //! `ed25519-dalek` has no JWK support.
 
 use base64::Engine as _;

@@ -345,40 +345,45 @@ async fn resolve_holder(tx: &mut Tx, holder: &Holder) -> Result<String> {
 }
 
 /// The next free entry of the department's newest status list, opening a new list when
-/// it is full.
+/// it is full. The entry is taken by one `UPDATE … RETURNING`, so two nodes issuing at
+/// once on PostgreSQL wait on the row instead of taking the same entry.
 async fn allocate_status(tx: &mut Tx, department: &str) -> Result<(i64, i64)> {
-    let newest: Option<(i64, i64, i64)> = tx
+    let newest: Option<(i64,)> = tx
         .fetch_optional(
-            "SELECT list_no, size, next_idx FROM licence_status_lists \
-             WHERE department_code = $1 ORDER BY list_no DESC LIMIT 1",
+            "SELECT list_no FROM licence_status_lists WHERE department_code = $1 \
+             ORDER BY list_no DESC LIMIT 1",
             &[Val::from(department)],
         )
         .await?;
-    let now = crate::clock::to_ms(tx.now());
-    match newest {
-        Some((list_no, size, next)) if next < size => {
-            tx.execute(
+    let mut list_no = newest.map_or(1, |(n,)| n);
+    // At most two turns: the newest list, then, if it is full, a new one.
+    for _ in 0..2 {
+        tx.execute(
+            "INSERT INTO licence_status_lists (department_code, list_no, size, next_idx, \
+             version, updated_ms) VALUES ($1, $2, $3, 0, 1, $4) \
+             ON CONFLICT (department_code, list_no) DO NOTHING",
+            &[
+                Val::from(department),
+                Val::from(list_no),
+                Val::from(STATUS_LIST_SIZE),
+                Val::from(crate::clock::to_ms(tx.now())),
+            ],
+        )
+        .await?;
+        let taken: Option<(i64,)> = tx
+            .fetch_optional(
                 "UPDATE licence_status_lists SET next_idx = next_idx + 1 \
-                 WHERE department_code = $1 AND list_no = $2",
+                 WHERE department_code = $1 AND list_no = $2 AND next_idx < size \
+                 RETURNING next_idx - 1",
                 &[Val::from(department), Val::from(list_no)],
             )
             .await?;
-            Ok((list_no, next))
+        if let Some((idx,)) = taken {
+            return Ok((list_no, idx));
         }
-        other => {
-            let list_no = other.map_or(1, |(n, _, _)| n + 1);
-            tx.execute(
-                "INSERT INTO licence_status_lists (department_code, list_no, size, next_idx, \
-                 version, updated_ms) VALUES ($1, $2, $3, 1, 1, $4)",
-                &[
-                    Val::from(department),
-                    Val::from(list_no),
-                    Val::from(STATUS_LIST_SIZE),
-                    Val::from(now),
-                ],
-            )
-            .await?;
-            Ok((list_no, 0))
-        }
+        list_no += 1;
     }
+    Err(CoreError::internal(format!(
+        "no free status list entry for department {department}"
+    )))
 }
