@@ -355,9 +355,9 @@ async fn allocate_status(tx: &mut Tx, department: &str) -> Result<(i64, i64)> {
             &[Val::from(department)],
         )
         .await?;
-    let mut list_no = newest.map_or(1, |(n,)| n);
+    let newest = newest.map_or(1, |(n,)| n);
     // At most two turns: the newest list, then, if it is full, a new one.
-    for _ in 0..2 {
+    for list_no in [newest, newest + 1] {
         tx.execute(
             "INSERT INTO licence_status_lists (department_code, list_no, size, next_idx, \
              version, updated_ms) VALUES ($1, $2, $3, 0, 1, $4) \
@@ -381,7 +381,6 @@ async fn allocate_status(tx: &mut Tx, department: &str) -> Result<(i64, i64)> {
         if let Some((idx,)) = taken {
             return Ok((list_no, idx));
         }
-        list_no += 1;
     }
     Err(CoreError::internal(format!(
         "no free status list entry for department {department}"
