@@ -6,6 +6,7 @@
 
 use crate::error::{CoreError, Result};
 use crate::identity::password::hash_password_now;
+use crate::licences::{Holder, IssueRequest};
 use crate::platform::Platform;
 use crate::store::Val;
 use govops_ids::{CreditCode, ResidentId};
@@ -398,6 +399,7 @@ impl Platform {
                 })
             })
             .await?;
+        let created = created + self.seed_demo_licences().await?;
         Ok(SeedReport { created })
     }
 }
@@ -459,4 +461,93 @@ async fn seed_facts(
         )?;
     }
     Ok(created)
+}
+
+// ---- Demo licences -------------------------------------------------------------------
+// Until cases issue licences (the one-stop issue), the demo wallet gets a few through the
+// same issuing API, so that 我的证照, presenting and verifying can be tried at once.
+
+/// The demo licences: (holder, licence type, claims).
+fn demo_licences(
+    people: &[DemoPerson],
+    firms: &[DemoEnterprise],
+) -> Vec<(Holder, &'static str, serde_json::Value)> {
+    let (zhang, li, firm) = (&people[0], &people[1], &firms[0]);
+    vec![
+        (
+            Holder::Person(zhang.id.clone()),
+            "residence-permit",
+            json!({ "name": zhang.name, "resident_id": zhang.resident_id, "address": zhang.address }),
+        ),
+        (
+            Holder::Person(zhang.id.clone()),
+            "social-security-card",
+            json!({ "name": zhang.name, "resident_id": zhang.resident_id,
+                    "birth_date": format!("{}-{}-{}", &zhang.resident_id[6..10], &zhang.resident_id[10..12], &zhang.resident_id[12..14]),
+                    "bank": "中国工商银行示范市分行" }),
+        ),
+        (
+            Holder::Enterprise(firm.id.clone()),
+            "business-licence",
+            json!({ "name": firm.name, "credit_code": firm.credit_code, "type": "有限责任公司（自然人投资或控股）",
+                    "legal_representative": li.name, "registered_capital": "100万元人民币",
+                    "address": firm.address, "business_scope": "软件开发；信息技术咨询服务；计算机系统服务" }),
+        ),
+    ]
+}
+
+impl Platform {
+    /// Issues the demo licences that are not there yet, when the licence types are
+    /// loaded and a master key is configured; returns how many were issued.
+    async fn seed_demo_licences(&self) -> Result<u64> {
+        let people = people()?;
+        let firms = enterprises()?;
+        let wanted = demo_licences(&people, &firms);
+        let types = self.licences().types();
+        if !self.licences().can_issue() || wanted.iter().any(|(_, t, _)| types.get(t).is_none()) {
+            tracing::info!("licence types not loaded; the demo wallet stays empty");
+            return Ok(0);
+        }
+        let licences = self.licences().clone();
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let mut issued = 0u64;
+                    for (holder, type_id, claims) in wanted {
+                        let holder_ref = match &holder {
+                            Holder::Person(p) => format!("person:{p}"),
+                            Holder::Enterprise(e) => format!("enterprise:{e}"),
+                            Holder::Account(a) => a.clone(),
+                        };
+                        let (n,): (i64,) = tx
+                            .fetch_one(
+                                "SELECT COUNT(*) FROM licences WHERE holder = $1 AND type_id = $2",
+                                &[Val::from(holder_ref), Val::from(type_id)],
+                            )
+                            .await?;
+                        if n > 0 {
+                            continue;
+                        }
+                        let serde_json::Value::Object(claims) = claims else {
+                            continue;
+                        };
+                        licences
+                            .issue_in(
+                                tx,
+                                IssueRequest {
+                                    licence_type: type_id.to_owned(),
+                                    holder,
+                                    claims,
+                                    case_id: None,
+                                    actor: "system:seed".to_owned(),
+                                },
+                            )
+                            .await?;
+                        issued += 1;
+                    }
+                    Ok(issued)
+                })
+            })
+            .await
+    }
 }

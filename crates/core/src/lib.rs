@@ -15,6 +15,7 @@ pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod journal;
+pub mod licences;
 pub mod overview;
 pub mod platform;
 pub mod store;

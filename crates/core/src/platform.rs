@@ -23,6 +23,8 @@ pub struct PlatformSettings {
     pub catalogue_dir: Option<PathBuf>,
     /// The folder uploaded files are stored in (content-addressed); `None` refuses uploads.
     pub files_dir: Option<PathBuf>,
+    /// Licence types, the master key and the public address of issuers.
+    pub licences: crate::licences::LicenceSettings,
 }
 
 /// The running platform; cheap to clone.
@@ -38,6 +40,7 @@ pub(crate) struct PlatformInner {
     pub limiter: LoginLimiter,
     pub catalogue: CatalogueState,
     pub cases: CasesState,
+    pub licences: Arc<crate::licences::Licences>,
 }
 
 impl Platform {
@@ -49,6 +52,10 @@ impl Platform {
         let access = Access::load_builtin()?;
         let catalogue = CatalogueState::open(settings.catalogue_dir.clone()).await;
         let cases = CasesState::open(settings.files_dir.clone())?;
+        let licences = Arc::new(
+            crate::licences::Licences::open(&settings.licences, &store, &settings.database_url)
+                .await?,
+        );
         let platform = Self {
             inner: Arc::new(PlatformInner {
                 store,
@@ -57,6 +64,7 @@ impl Platform {
                 limiter: LoginLimiter::default(),
                 catalogue,
                 cases,
+                licences,
             }),
         };
         platform.load_stored_calendar().await?;

@@ -40,6 +40,7 @@ async fn open(db: &TestDb, dir: Option<&Path>) -> Platform {
     let settings = PlatformSettings {
         database_url: db.url.clone(),
         journal_origin: "test.example/journal".into(),
+        licences: Default::default(),
         catalogue_dir: dir.map(Path::to_path_buf),
         files_dir: None,
     };

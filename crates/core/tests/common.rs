@@ -70,6 +70,7 @@ impl TestDb {
             files_dir: Some(
                 std::env::temp_dir().join(format!("govops-files-{:016x}", rand::random::<u64>())),
             ),
+            licences: Default::default(),
         };
         Platform::open(&settings, Arc::new(self.clock.clone()))
             .await

@@ -30,6 +30,7 @@ impl App {
             journal_origin: "e2e.example/journal".into(),
             catalogue_dir: Some(crate::tools::repo_root().join("services")),
             files_dir: Some(dir.path().join("files")),
+            licences: Default::default(),
         };
         let platform = Platform::open(&settings, Arc::new(clock.clone()))
             .await

@@ -24,6 +24,16 @@ pub enum Which {
         #[arg(long, default_value_t = 256)]
         concurrency: usize,
     },
+    /// Licence status change to visible: revoke/suspend/reinstate a licence, then fetch
+    /// and verify the status list token until it shows the change (per-round latency).
+    LicenceStatus {
+        /// Status changes to time.
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+        /// The licence types folder.
+        #[arg(long, default_value = "licences")]
+        licence_types: std::path::PathBuf,
+    },
     /// argon2id cost per hash, and the p99 latency of a cheap page while 20 logins run.
     Login {
         /// Logins kept in flight.
@@ -44,7 +54,110 @@ pub async fn run(which: Which) -> anyhow::Result<()> {
             concurrency,
         } => store(url, writes, concurrency).await,
         Which::Login { in_flight, seconds } => login(in_flight, seconds).await,
+        Which::LicenceStatus {
+            rounds,
+            licence_types,
+        } => licence_status(rounds, licence_types).await,
     }
+}
+
+async fn licence_status(rounds: usize, types_dir: std::path::PathBuf) -> anyhow::Result<()> {
+    use govops_core::licences::{LicenceSettings, StatusChange};
+    use govops_licence::{Status, StatusListOptions, TrustStore, VerifyingKey};
+    let dir = tempfile::tempdir()?;
+    let settings = PlatformSettings {
+        database_url: format!("sqlite://{}/bench.db", dir.path().display()),
+        journal_origin: "bench.example/journal".into(),
+        licences: LicenceSettings {
+            types_dir: Some(types_dir),
+            ..Default::default()
+        },
+        catalogue_dir: None,
+        files_dir: None,
+    };
+    let p = Platform::open(&settings, Arc::new(SystemClock))
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    p.seed_demo().await.map_err(|e| anyhow!("{e}"))?;
+    let err = |e: govops_core::CoreError| anyhow!("{e}");
+    let holder = p.principal("demo-account-zhangwei").await.map_err(err)?;
+    let official = p
+        .principal("demo-account-psb.official")
+        .await
+        .map_err(err)?;
+    let id = p
+        .wallet(&holder)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|l| l.licence_type == "residence-permit")
+        .ok_or_else(|| anyhow!("the demo residence permit is missing; is --licence-types right?"))?
+        .id;
+    let sd_jwt = p
+        .wallet_licence(&holder, &id)
+        .await
+        .map_err(err)?
+        .sd_jwt
+        .unwrap_or_default();
+    let idx = govops_licence::SdJwt::parse(&sd_jwt, 1 << 16)
+        .map_err(|e| anyhow!("{e}"))?
+        .claims()["status"]["status_list"]["idx"]
+        .as_u64()
+        .unwrap_or_default();
+    let mut trust = TrustStore::new();
+    for k in p.issuer_jwks("psb").await.map_err(err)?["keys"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        trust.add(
+            p.licences().issuer_id("psb"),
+            k["kid"].as_str().map(str::to_owned),
+            VerifyingKey::from_jwk(k).map_err(|e| anyhow!("{e}"))?,
+        );
+    }
+    let uri = p.licences().status_list_uri("psb", 1);
+    let mut times = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let (change, expect) = if round % 2 == 0 {
+            (StatusChange::Suspend, Status::SUSPENDED)
+        } else {
+            (StatusChange::Reinstate, Status::VALID)
+        };
+        let start = Instant::now();
+        p.change_licence_status(&official, &id, change, "bench")
+            .await
+            .map_err(err)?;
+        let token = p.status_list_token("psb", 1).await.map_err(err)?;
+        let list = govops_licence::verify_status_list_token(
+            &token,
+            &trust,
+            &p.licences().issuer_id("psb"),
+            &uri,
+            &StatusListOptions::default(),
+            p.now().unix_timestamp(),
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+        times.push(start.elapsed());
+        let seen = list.list.get(idx).map_err(|e| anyhow!("{e}"))?;
+        if seen != expect {
+            return Err(anyhow!(
+                "round {round}: the status list shows {seen:?}, not {expect:?}"
+            ));
+        }
+    }
+    times.sort();
+    println!(
+        "licence status change → visible in a verified status list token ({rounds} rounds, SQLite, synchronous=FULL):"
+    );
+    println!(
+        "  p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        percentile(&times, 0.50).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        times.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    p.store().close().await;
+    Ok(())
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -79,6 +192,7 @@ async fn open_fresh(
     let settings = PlatformSettings {
         database_url: url,
         journal_origin: "bench.example/journal".into(),
+        licences: Default::default(),
         catalogue_dir: None,
         files_dir: None,
     };

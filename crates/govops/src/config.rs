@@ -60,6 +60,31 @@ pub struct Settings {
         global = true
     )]
     pub timers_every_ms: u64,
+    /// Folder of licence type definitions (证照类型), one TOML file per type.
+    #[arg(
+        long,
+        env = "GOVOPS_LICENCES_DIR",
+        default_value = "licences",
+        global = true
+    )]
+    pub licences_dir: PathBuf,
+
+    /// Master key sealing licence private keys at rest: 64 hex digits. Prefer the variable to the flag; on PostgreSQL every node needs the same key.
+    #[arg(long, env = "GOVOPS_MASTER_KEY", hide_env_values = true, global = true)]
+    pub master_key: Option<String>,
+
+    /// File holding the master key (created 0600 if missing). Default on SQLite: master.key next to the database.
+    #[arg(long, env = "GOVOPS_MASTER_KEY_FILE", global = true)]
+    pub master_key_file: Option<PathBuf>,
+
+    /// Public address of this installation: the base of licence issuer identifiers and status list URLs.
+    #[arg(
+        long,
+        env = "GOVOPS_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub public_url: String,
 
     /// Set when people reach the site over HTTPS (directly or via a proxy): Secure cookies and HSTS.
     #[arg(long, env = "GOVOPS_TLS", default_value_t = false, global = true)]

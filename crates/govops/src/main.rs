@@ -35,11 +35,15 @@ enum Command {
         #[command(subcommand)]
         command: JournalCommand,
     },
-    /// Validate every service and bundle definition in a folder; exits 1 on any error.
+    /// Validate every service and bundle definition in a folder, and the licence types
+    /// (when their folder exists) against them; exits 1 on any error.
     Check {
         /// The folder of definitions.
         #[arg(default_value = "services")]
         dir: PathBuf,
+        /// The folder of licence types, checked when it exists.
+        #[arg(long = "licence-types", default_value = "licences")]
+        licence_types: PathBuf,
     },
     /// Copy the live SQLite database to a file (online backup).
     Backup {
@@ -77,6 +81,12 @@ async fn open(s: &Settings) -> anyhow::Result<Platform> {
         journal_origin: s.journal_origin.clone(),
         catalogue_dir: Some(s.services_dir.clone()),
         files_dir: Some(s.files_dir.clone()),
+        licences: govops_core::licences::LicenceSettings {
+            types_dir: Some(s.licences_dir.clone()),
+            master_key: s.master_key.clone(),
+            master_key_file: s.master_key_file.clone(),
+            public_url: s.public_url.clone(),
+        },
     };
     Platform::open(&settings, Arc::new(SystemClock))
         .await
@@ -148,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
-        Command::Check { dir } => {
+        Command::Check { dir, licence_types } => {
             use govops_core::catalogue::{CheckOutcome, check_folder};
             match check_folder(&dir).map_err(|e| anyhow::anyhow!("{e}"))? {
                 CheckOutcome::Valid(c, files) => {
@@ -158,6 +168,25 @@ async fn main() -> anyhow::Result<()> {
                         c.bundles.len(),
                         dir.display()
                     );
+                    if licence_types.is_dir() {
+                        match govops_core::licences::check_types_folder(&licence_types, &c)
+                            .map_err(|e| anyhow::anyhow!("{e}"))?
+                        {
+                            Ok(n) => {
+                                println!("OK: {n} licence types in {}", licence_types.display())
+                            }
+                            Err(problems) => {
+                                for p in &problems {
+                                    eprintln!("{p}");
+                                }
+                                eprintln!(
+                                    "{} problem(s) in the licence types; nothing was changed",
+                                    problems.len()
+                                );
+                                std::process::exit(1);
+                            }
+                        }
+                    }
                     Ok(())
                 }
                 CheckOutcome::Invalid(errors) => {

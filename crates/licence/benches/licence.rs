@@ -85,9 +85,34 @@ fn setup(alg: Algorithm) -> Setup {
     }
 }
 
+/// Writes the ES256 presentation and what verifies it to the file named by
+/// `GOVOPS_LICENCE_BENCH_INPUTS`, so that `interop/bench_python.py` times the Python
+/// reference on exactly these inputs.
+fn dump_inputs(s: &Setup) {
+    let Ok(path) = std::env::var("GOVOPS_LICENCE_BENCH_INPUTS") else {
+        return;
+    };
+    let mut jwk = s.issuer.verifying_key().to_jwk();
+    jwk["kid"] = json!("k1");
+    let (aud, nonce) = match &s.options.key_binding {
+        KeyBinding::Required {
+            audience, nonce, ..
+        } => (audience.clone(), nonce.clone()),
+        KeyBinding::NotRequired => (String::new(), String::new()),
+    };
+    let inputs = json!({
+        "presentation": s.presentation, "issuer": ISSUER, "issuer_jwk": jwk,
+        "aud": aud, "nonce": nonce,
+    });
+    std::fs::write(&path, inputs.to_string()).unwrap_or_else(|e| panic!("{path}: {e}"));
+}
+
 fn bench(c: &mut Criterion) {
     for (alg, label) in [(Algorithm::Es256, "es256"), (Algorithm::EdDsa, "eddsa")] {
         let s = setup(alg);
+        if alg == Algorithm::Es256 {
+            dump_inputs(&s);
+        }
         let mut group = c.benchmark_group(label);
         group.throughput(Throughput::Elements(1));
         group.bench_function("verify_10_claims_kb", |b| {
@@ -121,6 +146,16 @@ fn raw_signatures(c: &mut Criterion) {
     });
     group.bench_function("p256_sign", |b| {
         b.iter(|| -> p256::ecdsa::Signature { p256_key.sign(&message) })
+    });
+    let ring_public = p256_public.to_encoded_point(false);
+    group.bench_function("ring_p256_verify", |b| {
+        b.iter(|| {
+            ring::signature::UnparsedPublicKey::new(
+                &ring::signature::ECDSA_P256_SHA256_FIXED,
+                ring_public.as_bytes(),
+            )
+            .verify(&message, &p256_sig.to_bytes())
+        })
     });
     group.bench_function("ed25519_verify_strict", |b| {
         b.iter(|| ed_public.verify_strict(&message, &ed_sig))

@@ -3,13 +3,14 @@
 //! Two algorithms are supported: ES256 (ECDSA on P-256 with SHA-256, RFC 7518 §3.4), the
 //! default because every wallet and the EUDI profile speak it, and EdDSA with Ed25519
 //! (RFC 8037), which is smaller and faster. The curve arithmetic is RustCrypto's `p256`
-//! and `ed25519-dalek`; the JWK form of an EC key is `p256`'s own (`jwk` feature), which
-//! checks that the point is on the curve. Ed25519 JWKs (`kty: OKP`) are read here since
+//! and `ed25519-dalek`, except ES256 verification, which is `ring`'s (about 5× faster on
+//! our machine, see BENCH_RESULTS.md); the JWK form of an EC key is `p256`'s own (`jwk`
+//! feature), which checks that the point is on the curve. Ed25519 JWKs (`kty: OKP`) are read here since
 //! `ed25519-dalek` has no JWK support.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use p256::ecdsa::signature::{Signer as _, Verifier as _};
+use p256::ecdsa::signature::Signer as _;
 use p256::elliptic_curve::JwkEcKey;
 use rand_core::{CryptoRng, RngCore};
 use serde_json::{Map, Value, json};
@@ -95,6 +96,24 @@ impl SigningKey {
         }
     }
 
+    /// The private JWK (with `d`), which [`SigningKey::from_jwk`] reads back. For keeping
+    /// the key at rest; the caller is expected to encrypt it.
+    pub fn to_private_jwk(&self) -> Value {
+        match self {
+            SigningKey::Es256(k) => {
+                let secret = p256::SecretKey::from(k);
+                // As in `VerifyingKey::to_jwk`, serialization of a valid key cannot fail.
+                serde_json::to_value(secret.to_jwk()).unwrap_or_else(|_| Value::Object(Map::new()))
+            }
+            SigningKey::EdDsa(k) => json!({
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "x": URL_SAFE_NO_PAD.encode(k.verifying_key().as_bytes()),
+                "d": URL_SAFE_NO_PAD.encode(k.to_bytes()),
+            }),
+        }
+    }
+
     /// The algorithm this key signs with.
     pub fn algorithm(&self) -> Algorithm {
         match self {
@@ -171,6 +190,28 @@ impl VerifyingKey {
         }
     }
 
+    /// The JWK thumbprint (RFC 7638, SHA-256, base64url): a stable `kid` for the key.
+    pub fn thumbprint(&self) -> String {
+        use sha2::Digest as _;
+        let jwk = self.to_jwk();
+        let member = |name: &str| jwk.get(name).and_then(Value::as_str).unwrap_or_default();
+        // The required members only, in lexicographic order, without whitespace.
+        let canonical = match self {
+            VerifyingKey::Es256(_) => format!(
+                r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
+                member("crv"),
+                member("x"),
+                member("y")
+            ),
+            VerifyingKey::EdDsa(_) => format!(
+                r#"{{"crv":"{}","kty":"OKP","x":"{}"}}"#,
+                member("crv"),
+                member("x")
+            ),
+        };
+        URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(canonical.as_bytes()))
+    }
+
     /// The algorithm this key verifies.
     pub fn algorithm(&self) -> Algorithm {
         match self {
@@ -179,13 +220,17 @@ impl VerifyingKey {
         }
     }
 
-    /// Checks a JWS signature. Ed25519 uses `verify_strict`, which refuses small-order
+    /// Checks a JWS signature. ES256 uses `ring` (see `Cargo.toml` for why); Ed25519 uses `verify_strict`, which refuses small-order
     /// keys and non-canonical signatures that plain `verify` lets through.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match self {
-            VerifyingKey::Es256(k) => p256::ecdsa::Signature::from_slice(signature)
-                .map(|sig| k.verify(message, &sig).is_ok())
-                .unwrap_or(false),
+            // `ring` checks the point and the signature (r, s in range, 64 bytes) itself.
+            VerifyingKey::Es256(k) => ring::signature::UnparsedPublicKey::new(
+                &ring::signature::ECDSA_P256_SHA256_FIXED,
+                k.to_encoded_point(false).as_bytes(),
+            )
+            .verify(message, signature)
+            .is_ok(),
             VerifyingKey::EdDsa(k) => ed25519_dalek::Signature::from_slice(signature)
                 .map(|sig| k.verify_strict(message, &sig).is_ok())
                 .unwrap_or(false),
@@ -198,7 +243,13 @@ fn ec_jwk(jwk: &Value) -> Result<JwkEcKey, KeyError> {
     if jwk.get("crv").and_then(Value::as_str) != Some("P-256") {
         return Err(KeyError::new("\"crv\" must be \"P-256\""));
     }
-    serde_json::from_value::<JwkEcKey>(jwk.clone())
+    // JWKs from a JWKS carry `kid`, `alg`, `use` and more (RFC 7517 §4), which
+    // `JwkEcKey` refuses; only the members that make the key are passed on.
+    let members: Map<String, Value> = ["kty", "crv", "x", "y", "d"]
+        .iter()
+        .filter_map(|m| jwk.get(*m).map(|v| ((*m).to_owned(), v.clone())))
+        .collect();
+    serde_json::from_value::<JwkEcKey>(Value::Object(members))
         .map_err(|e| KeyError::new(format!("malformed EC JWK: {e}")))
 }
 

@@ -286,3 +286,34 @@ fn licence_identifier_round_trips_and_matches_iso_7064() {
         Some('M')
     );
 }
+
+#[test]
+fn private_keys_round_trip_through_their_jwk() {
+    use govops_licence::VerifyingKey;
+    let mut rng = rand::rngs::OsRng;
+    for alg in [Algorithm::Es256, Algorithm::EdDsa] {
+        let key = SigningKey::generate(alg, &mut rng);
+        let jwk = key.to_private_jwk();
+        assert!(jwk.get("d").is_some(), "{alg:?} private JWK has d");
+        let back = SigningKey::from_jwk(&jwk).unwrap();
+        assert_eq!(back.verifying_key(), key.verifying_key());
+        let mut published = key.verifying_key().to_jwk();
+        published["kid"] = json!("k1");
+        published["alg"] = json!(alg.name());
+        published["use"] = json!("sig");
+        let public = VerifyingKey::from_jwk(&published).unwrap();
+        assert_eq!(public.thumbprint(), key.verifying_key().thumbprint());
+    }
+}
+
+#[test]
+fn thumbprint_matches_rfc_8037_appendix_a3() {
+    let key = govops_licence::VerifyingKey::from_jwk(&json!({
+        "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+    }))
+    .unwrap();
+    assert_eq!(
+        key.thumbprint(),
+        "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+    );
+}

@@ -232,4 +232,64 @@ pub fn table() -> RouteTable {
             "/api/v1/notices/read",
             post(api::cases::notices_read),
         )
+        // E-licences: wallet, verify, the issuing department's pages, issuer documents.
+        .add(Method::GET, "/wallet", get(pages::licences::wallet))
+        .add(
+            Method::GET,
+            "/wallet/{id}",
+            get(pages::licences::wallet_licence),
+        )
+        .add(
+            Method::GET,
+            "/wallet/{id}/download",
+            get(pages::licences::download),
+        )
+        .add(
+            Method::POST,
+            "/wallet/{id}/present",
+            post(pages::licences::present),
+        )
+        .add(Method::GET, "/verify", get(pages::licences::verify_form))
+        .add(
+            Method::POST,
+            "/verify",
+            post(pages::licences::verify_submit),
+        )
+        .add(Method::GET, "/licences", get(pages::licences::manage_list))
+        .add(
+            Method::GET,
+            "/licences/{id}",
+            get(pages::licences::manage_one),
+        )
+        .add(
+            Method::POST,
+            "/licences/{id}/status",
+            post(pages::licences::manage_submit),
+        )
+        .add(
+            Method::POST,
+            "/api/v1/licences/verify",
+            post(api::licences::verify),
+        )
+        .add(Method::GET, "/api/v1/wallet", get(api::licences::wallet))
+        .add(
+            Method::POST,
+            "/api/v1/licences/{id}/status",
+            post(api::licences::change_status),
+        )
+        .add(
+            Method::GET,
+            "/.well-known/jwt-vc-issuer/issuers/{code}",
+            get(api::licences::issuer_metadata),
+        )
+        .add(
+            Method::GET,
+            "/issuers/{code}/jwks.json",
+            get(api::licences::jwks),
+        )
+        .add(
+            Method::GET,
+            "/issuers/{code}/status/{list}",
+            get(api::licences::status_list),
+        )
 }

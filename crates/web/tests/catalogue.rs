@@ -219,6 +219,7 @@ async fn reload_is_for_operations_and_reports_every_problem() {
     let settings = PlatformSettings {
         database_url: format!("sqlite://{}/govops.db", dir.path().display()),
         journal_origin: "test.example/journal".into(),
+        licences: Default::default(),
         catalogue_dir: Some(services.clone()),
         files_dir: None,
     };

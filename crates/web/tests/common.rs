@@ -25,6 +25,12 @@ impl TestApp {
         let settings = PlatformSettings {
             database_url: format!("sqlite://{}/govops.db", dir.path().display()),
             journal_origin: "test.example/journal".into(),
+            licences: govops_core::licences::LicenceSettings {
+                types_dir: Some(
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../licences"),
+                ),
+                ..Default::default()
+            },
             catalogue_dir: Some(
                 std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../services"),
             ),

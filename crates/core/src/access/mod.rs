@@ -51,11 +51,21 @@ pub enum Action {
     CaseAct,
     /// Reveal a masked value of a case the department works on (resource: the department).
     CaseReveal,
+    /// See one's own licences (我的证照) and present them.
+    LicenceWallet,
+    /// Verify a licence presentation (public).
+    LicenceVerify,
+    /// Read issuer metadata, keys and status lists (public).
+    LicenceIssuerRead,
+    /// See, revoke, suspend and reinstate the licences a department issued.
+    LicenceManage,
+    /// Rotate a department's issuer key.
+    LicenceKeyRotate,
 }
 
 impl Action {
     /// Every action, for tests that walk them all.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 24] = [
         Action::JournalCheckpointRead,
         Action::JournalProofRead,
         Action::JournalEntriesRead,
@@ -75,6 +85,11 @@ impl Action {
         Action::CaseApply,
         Action::CaseAct,
         Action::CaseReveal,
+        Action::LicenceWallet,
+        Action::LicenceVerify,
+        Action::LicenceIssuerRead,
+        Action::LicenceManage,
+        Action::LicenceKeyRotate,
     ];
 
     /// The action's id in the policies.
@@ -99,6 +114,11 @@ impl Action {
             Action::CaseApply => "case.apply",
             Action::CaseAct => "case.act",
             Action::CaseReveal => "case.reveal",
+            Action::LicenceWallet => "licence.wallet",
+            Action::LicenceVerify => "licence.verify",
+            Action::LicenceIssuerRead => "licence.issuer.read",
+            Action::LicenceManage => "licence.manage",
+            Action::LicenceKeyRotate => "licence.key.rotate",
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod health;
 pub mod identity;
 pub mod journal;
+pub mod licences;
 
 use axum::Json;
 use utoipa::OpenApi;
@@ -46,6 +47,9 @@ use utoipa::OpenApi;
         cases::bulk_approve,
         cases::notices,
         cases::notices_read,
+        licences::verify,
+        licences::wallet,
+        licences::change_status,
         openapi_json,
     ),
     components(schemas(
@@ -82,6 +86,12 @@ use utoipa::OpenApi;
         cases::BulkRequest,
         cases::BulkItem,
         cases::BulkResult,
+        govops_core::licences::VerifyRequest,
+        govops_core::licences::VerificationReport,
+        govops_core::licences::DisclosedField,
+        govops_core::licences::LicenceSummary,
+        licences::StatusChangeRequest,
+        licences::StatusChanged,
     ))
 )]
 pub struct ApiDoc;

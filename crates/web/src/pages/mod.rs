@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cases;
 pub mod catalogue;
 pub mod home;
+pub mod licences;
 pub mod public;
 
 use crate::i18n::Lang;
