@@ -691,3 +691,75 @@ on_both!(
     provisional_deadlines_become_official,
     provisional_deadlines_become_official_body
 );
+
+async fn completed_cases_issue_their_licences_body(db: &TestDb) {
+    let p = db.open_issuing().await;
+    p.seed_demo().await.unwrap();
+    let lina = who(&p, "lina").await;
+    let before = p.wallet(&lina).await.unwrap().len();
+    let input = application(&p, &lina, "food-business-licence", true).await;
+    let done = p.submit_case(&lina, &input).await.unwrap();
+    approve_all(&p, &done.id).await;
+    let wallet = p.wallet(&lina).await.unwrap();
+    assert_eq!(wallet.len(), before + 1, "one new licence");
+    let (n, holder): (i64, String) =
+        sqlx::query_as("SELECT COUNT(*), MAX(holder) FROM licences WHERE case_id = $1 AND type_id = 'food-business-licence'")
+            .bind(done.id.clone())
+            .fetch_one(p.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(
+        holder,
+        format!("enterprise:{}", input.applicant.clone().unwrap())
+    );
+    assert!(
+        p.my_notices(&lina, 50)
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.kind == "licence.issued")
+    );
+    p.store().close().await;
+}
+on_both!(
+    completed_cases_issue_their_licences,
+    completed_cases_issue_their_licences_body
+);
+
+async fn a_licence_that_cannot_be_issued_does_not_block_the_case_body(db: &TestDb) {
+    // No licence types loaded: the approval still completes the case, and the journal
+    // says which licence was not issued and why.
+    let p = db.open_with_services().await;
+    p.seed_demo().await.unwrap();
+    let lina = who(&p, "lina").await;
+    let again = p
+        .submit_case(
+            &lina,
+            &application(&p, &lina, "food-business-licence", true).await,
+        )
+        .await
+        .unwrap();
+    approve_all(&p, &again.id).await;
+    assert_eq!(
+        p.case_detail(&lina, &again.id)
+            .await
+            .unwrap()
+            .summary
+            .status,
+        "completed"
+    );
+    let (m,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM journal_entries WHERE action = 'licence.not_issued' AND subject = $1",
+    )
+    .bind(format!("case:{}", again.id))
+    .fetch_one(p.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(m, 1);
+    p.store().close().await;
+}
+on_both!(
+    a_licence_that_cannot_be_issued_does_not_block_the_case,
+    a_licence_that_cannot_be_issued_does_not_block_the_case_body
+);

@@ -62,6 +62,30 @@ impl TestDb {
         .await
     }
 
+    /// Opens with the shipped services and licence types, and a master key, so that
+    /// completed cases issue their licences.
+    pub async fn open_issuing(&self) -> Platform {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let settings = PlatformSettings {
+            database_url: self.url.clone(),
+            journal_origin: "test.example/journal".into(),
+            catalogue_dir: Some(root.join("services")),
+            files_dir: Some(
+                std::env::temp_dir().join(format!("govops-files-{:016x}", rand::random::<u64>())),
+            ),
+            licences: govops_core::licences::LicenceSettings {
+                types_dir: Some(root.join("licences")),
+                master_key: Some(
+                    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff".into(),
+                ),
+                ..Default::default()
+            },
+        };
+        Platform::open(&settings, Arc::new(self.clock.clone()))
+            .await
+            .unwrap()
+    }
+
     pub async fn open_with(&self, services: Option<std::path::PathBuf>) -> Platform {
         let settings = PlatformSettings {
             database_url: self.url.clone(),

@@ -557,6 +557,12 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("apply.guide_link", "查看办事指南", "Read the service guide"),
     ("apply.draft_from", "草稿保存于", "draft saved at"),
     ("apply.start", "在线申请", "Apply online"),
+    ("case.licences", "已发电子证照", "E-licences issued"),
+    (
+        "notice.licence.issued",
+        "电子证照已发放至我的证照",
+        "An e-licence was issued to your wallet",
+    ),
     // E-licences: wallet, presentation, verify, the issuing department's pages.
     ("licence.wallet.title", "我的证照", "My licences"),
     (

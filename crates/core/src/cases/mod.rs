@@ -11,6 +11,7 @@
 mod demo;
 pub mod files;
 mod lookup;
+mod results;
 mod run;
 mod timers;
 mod views;

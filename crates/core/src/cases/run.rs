@@ -14,6 +14,8 @@ use std::sync::Arc;
 /// A case row as a step needs it.
 pub(crate) struct Loaded {
     pub number: String,
+    pub applicant_kind: String,
+    pub applicant_ref: String,
     pub plan: Arc<Plan>,
     pub state: CaseState,
     pub version: i64,
@@ -23,13 +25,15 @@ pub(crate) struct Loaded {
 /// Loads a case for a change; on PostgreSQL the row stays locked until the write commits.
 pub(crate) async fn load(tx: &mut Tx, cases: &CasesState, case_id: &str) -> Result<Loaded> {
     let sql = if tx.is_postgres() {
-        "SELECT number, plan_hash, state, version, applicant_account FROM cases WHERE id = $1 FOR UPDATE"
+        "SELECT number, plan_hash, state, version, applicant_account, applicant_kind, applicant_ref FROM cases WHERE id = $1 FOR UPDATE"
     } else {
-        "SELECT number, plan_hash, state, version, applicant_account FROM cases WHERE id = $1"
+        "SELECT number, plan_hash, state, version, applicant_account, applicant_kind, applicant_ref FROM cases WHERE id = $1"
     };
-    let row: Option<(String, String, String, i64, String)> =
-        tx.fetch_optional(sql, &[Val::from(case_id)]).await?;
-    let Some((number, hash, state, version, applicant_account)) = row else {
+    type Row = (String, String, String, i64, String, String, String);
+    let row: Option<Row> = tx.fetch_optional(sql, &[Val::from(case_id)]).await?;
+    let Some((number, hash, state, version, applicant_account, applicant_kind, applicant_ref)) =
+        row
+    else {
         return Err(not_found(case_id));
     };
     let state: CaseState = serde_json::from_str(&state)
@@ -37,6 +41,8 @@ pub(crate) async fn load(tx: &mut Tx, cases: &CasesState, case_id: &str) -> Resu
     let plan = cases.plan_in(tx, &hash).await?;
     Ok(Loaded {
         number,
+        applicant_kind,
+        applicant_ref,
         plan,
         state,
         version,
@@ -85,10 +91,15 @@ pub(crate) async fn store_step(
     action: &str,
     extra: Value,
     calendar: &govops_workflow::calendar::Calendar,
+    licences: &crate::licences::Licences,
 ) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
+    let holder = super::results::holder_of(&loaded.applicant_kind, &loaded.applicant_ref);
+    let issued =
+        super::results::issue_results(tx, licences, &loaded.plan, next, events, case_id, &holder)
+            .await?;
     let now_ms = to_ms(tx.now());
     let state_json =
         serde_json::to_string(next).map_err(|e| CoreError::internal(format!("case state: {e}")))?;
@@ -127,6 +138,17 @@ pub(crate) async fn store_step(
     let events_json = serde_json::to_value(events)
         .map_err(|e| CoreError::internal(format!("case events: {e}")))?;
     let mut payload = json!({ "number": loaded.number, "events": events_json });
+    if !issued.is_empty() {
+        payload["licences"] = json!(issued);
+        notice(
+            tx,
+            &loaded.applicant_account,
+            case_id,
+            "licence.issued",
+            json!({ "number": loaded.number, "licences": issued }),
+        )
+        .await?;
+    }
     if let (Value::Object(p), Value::Object(x)) = (&mut payload, extra) {
         p.extend(x);
     }

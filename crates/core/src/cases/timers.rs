@@ -106,8 +106,7 @@ impl Platform {
                             TIMER_ACTOR,
                             "case.tick",
                             json!({}),
-                            &calendar,
-                        )
+                            &calendar, &me.inner.licences)
                         .await?;
                     }
                     Ok(due.len())
@@ -187,7 +186,7 @@ impl Platform {
                         )?;
                         if !events.is_empty() {
                             changed += 1;
-                            run::store_step(tx, id, &loaded, &next, &events, &actor, "case.deadlines_recomputed", json!({}), &calendar)
+                            run::store_step(tx, id, &loaded, &next, &events, &actor, "case.deadlines_recomputed", json!({}), &calendar, &me.inner.licences)
                                 .await?;
                         }
                     }

@@ -198,6 +198,8 @@ pub struct CaseDetail {
     pub checks: Vec<(String, String, bool)>,
     /// The history, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    /// Licences the case issued: (licence id, GB/T 36904 identifier, licence type).
+    pub licences: Vec<(String, String, String)>,
     /// The case's version, for the next action.
     pub case_version: i64,
     /// Whether the viewer is the applicant.

@@ -560,6 +560,17 @@ impl Platform {
                     }
                     run::store_tasks(tx, &id, None, &next).await?;
                     run::notices_for(tx, &id, &number, &account, &next, &events).await?;
+                    let holder = super::results::holder_of(applicant_kind, &applicant_ref);
+                    let issued = super::results::issue_results(
+                        tx,
+                        &me.inner.licences,
+                        &live.plan,
+                        &next,
+                        &events,
+                        &id,
+                        &holder,
+                    )
+                    .await?;
                     tx.execute(
                         "DELETE FROM drafts WHERE account_id = $1 AND plan_id = $2",
                         &[Val::from(&account), Val::from(&plan_id)],
@@ -573,7 +584,7 @@ impl Platform {
                         json!({
                             "number": number, "service": live.plan.id, "version": live.plan.version,
                             "plan_hash": live.hash, "applicant": {"kind": applicant_kind, "ref": applicant_ref},
-                            "events": events,
+                            "events": events, "licences": issued,
                         }),
                     )?;
                     Ok(Submitted {
@@ -695,6 +706,7 @@ impl Platform {
                         action,
                         json!({}),
                         &calendar,
+                        &me.inner.licences,
                     )
                     .await?;
                     Ok(status_name(&next))
@@ -1004,6 +1016,12 @@ impl Platform {
                 .map(|r| (r.fields.clone(), r.note.clone())),
             checks,
             timeline: self.timeline(case_id).await?,
+            licences: sqlx::query_as(
+                "SELECT id, identifier, type_id FROM licences WHERE case_id = $1 ORDER BY issued_ms, id",
+            )
+            .bind(case_id.to_owned())
+            .fetch_all(self.store().pool())
+            .await?,
             case_version: version,
             is_applicant,
         })
@@ -1324,6 +1342,7 @@ impl Platform {
                         action_name,
                         json!({}),
                         &calendar,
+                        &me.inner.licences,
                     )
                     .await?;
                     Ok(status_name(&next))
