@@ -397,6 +397,8 @@ impl Platform {
                 })
             })
             .await?;
+        // The data hub's demo datasets (population, business, social security).
+        let created = created + self.seed_datahub().await?;
         Ok(SeedReport { created })
     }
 }

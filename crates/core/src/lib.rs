@@ -9,6 +9,7 @@
 pub mod access;
 pub mod catalogue;
 pub mod clock;
+pub mod datahub;
 pub mod demo;
 pub mod error;
 pub mod identity;

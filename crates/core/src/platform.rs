@@ -34,6 +34,7 @@ pub(crate) struct PlatformInner {
     pub access: Access,
     pub limiter: LoginLimiter,
     pub catalogue: CatalogueState,
+    pub datafiles: crate::datahub::DataFiles,
 }
 
 impl Platform {
@@ -51,6 +52,7 @@ impl Platform {
                 access,
                 limiter: LoginLimiter::default(),
                 catalogue,
+                datafiles: crate::datahub::DataFiles::for_database(&settings.database_url),
             }),
         })
     }
