@@ -31,6 +31,7 @@ pub const FREQUENCIES: [&str; 6] = [
 
 /// What a department declares when it creates a dataset.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct NewDataset {
     /// Stable id, e.g. `population-registry`.
     pub id: String,
@@ -504,12 +505,12 @@ impl Platform {
 
     /// Creates a dataset for a department (its data steward).
     pub async fn create_dataset(&self, who: &Principal, new: NewDataset) -> Result<Dataset> {
-        check_dataset_id(&new.id)?;
         self.access().check(
             Some(who),
             Action::DataManage,
             Resource::Department(&new.owner_department),
         )?;
+        check_dataset_id(&new.id)?;
         let mut problems: Vec<FieldError> = [
             require_text("name_zh", &new.name_zh, "the Chinese title"),
             require_text("name_en", &new.name_en, "the English title"),
@@ -1034,6 +1035,16 @@ impl Platform {
                 })
             })
             .await
+    }
+
+    /// Succeeds if `who` may manage the dataset (its owner's data steward).
+    pub async fn check_manage_dataset(&self, who: &Principal, dataset: &str) -> Result<()> {
+        let ds = self.dataset_row(dataset).await?;
+        self.access().check(
+            Some(who),
+            Action::DataManage,
+            Resource::Department(&ds.owner_department),
+        )
     }
 
     /// Opens a dataset to the public (CKAN API, DCAT catalogue, downloads) or closes it.

@@ -168,6 +168,7 @@ fn grant_of(r: GrantRow, now_ms: i64) -> Grant {
 
 /// A department's request for a grant.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct GrantRequest {
     /// Dataset id.
     pub dataset: String,
@@ -189,6 +190,7 @@ pub struct GrantRequest {
 
 /// The owner's decision.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct GrantDecision {
     /// Approve (true) or refuse (false).
     pub approve: bool,

@@ -258,6 +258,13 @@ impl Platform {
             Action::DataManage,
             Resource::Department(&ds.owner_department),
         )?;
+        if RuleSet::parse(text).is_ok_and(|r| r.rules.is_empty()) {
+            return Err(CoreError::invalid_field(
+                "datahub.rules.empty",
+                "rules",
+                "The rule set has no rules; write at least one [[rule]] (start from the suggested rules).",
+            ));
+        }
         let references = self.load_references(text).await?;
         if ds.current_version > 0 {
             let (_, sha) = self.version_file(&ds, None).await?;

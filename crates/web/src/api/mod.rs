@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`, and its OpenAPI description.
 
 pub mod catalogue;
+pub mod ckan;
+pub mod datahub;
 pub mod health;
 pub mod identity;
 pub mod journal;
@@ -29,6 +31,25 @@ use utoipa::OpenApi;
         catalogue::list,
         catalogue::guide,
         catalogue::reload,
+        datahub::list,
+        datahub::create,
+        datahub::show,
+        datahub::upload,
+        datahub::rows,
+        datahub::save_rules,
+        datahub::run_quality,
+        datahub::classify,
+        datahub::repair_preview,
+        datahub::repair_apply,
+        datahub::my_grants,
+        datahub::request_grant,
+        datahub::decide_grant,
+        datahub::usage,
+        datahub::scorecards,
+        datahub::set_thresholds,
+        ckan::dcat,
+        ckan::action_get,
+        ckan::action_post,
         openapi_json,
     ),
     components(schemas(
@@ -48,6 +69,11 @@ use utoipa::OpenApi;
         govops_core::catalogue::ServiceGuide,
         govops_core::catalogue::ReloadReport,
         govops_core::catalogue::DefinitionProblem,
+        datahub::RulesBody,
+        datahub::Revision,
+        datahub::ClassificationBody,
+        datahub::MyGrants,
+        datahub::ThresholdsBody,
     ))
 )]
 pub struct ApiDoc;

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod catalogue;
+pub mod datahub;
 pub mod home;
 pub mod public;
 
