@@ -152,6 +152,8 @@ impl RouteTable {
             .add(Method::GET, "/api/v1/open/catalog", get(ckan::dcat))
             .add(Method::GET, "/api/3/action/{action}", get(ckan::action_get))
             .add(Method::POST, "/api/3/action/{action}", post(ckan::action_post))
+            .add(Method::GET, "/api/action/{action}", get(ckan::action_get_unversioned))
+            .add(Method::POST, "/api/action/{action}", post(ckan::action_post_unversioned))
             .add(Method::GET, "/open/download/{resource}", get(ckan::download))
             .add(Method::GET, "/data/datasets", get(pg::catalogue))
             .add(Method::GET, "/data/datasets/{id}", get(pg::dataset))

@@ -303,6 +303,34 @@ pub async fn action_post(
     envelope(&base, &action, result)
 }
 
+/// The same action at CKAN's unversioned path (`/api/action/…`, what `ckanapi` calls).
+#[utoipa::path(get, path = "/api/action/{action}",
+    params(("action" = String, Path, description = "as for /api/3/action/{action}")),
+    responses((status = 200, description = "CKAN envelope")))]
+pub async fn action_get_unversioned(
+    state: State<AppState>,
+    headers: HeaderMap,
+    action: Path<String>,
+    q: Query<HashMap<String, String>>,
+) -> Response {
+    action_get(state, headers, action, q).await
+}
+
+/// The same action at CKAN's unversioned path, with POST.
+#[utoipa::path(post, path = "/api/action/{action}",
+    request_body(content = String, content_type = "application/json", description = "a JSON object of the action's parameters"),
+    params(("action" = String, Path, description = "as for /api/3/action/{action}")),
+    responses((status = 200, description = "CKAN envelope")))]
+pub async fn action_post_unversioned(
+    state: State<AppState>,
+    headers: HeaderMap,
+    action: Path<String>,
+    q: Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    action_post(state, headers, action, q, body).await
+}
+
 /// The DCAT-AP catalogue of open datasets, as JSON-LD.
 #[utoipa::path(get, path = "/api/v1/open/catalog",
     responses((status = 200, description = "DCAT-AP 2 catalogue (application/ld+json)")))]

@@ -50,6 +50,8 @@ use utoipa::OpenApi;
         ckan::dcat,
         ckan::action_get,
         ckan::action_post,
+        ckan::action_get_unversioned,
+        ckan::action_post_unversioned,
         openapi_json,
     ),
     components(schemas(
