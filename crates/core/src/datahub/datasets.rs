@@ -634,14 +634,29 @@ impl Platform {
             let classes = masks::suggest(&profile);
             let summary = summarize(&profile, &classes);
             let run = match &rules {
-                Some((rev, text)) => Some(quality::run_rules(
-                    *rev,
-                    text,
-                    &ingested.schema,
-                    &ingested.batches,
-                    &references,
-                    now,
-                )?),
+                Some((rev, text)) => Some(
+                    quality::run_rules(
+                        *rev,
+                        text,
+                        &ingested.schema,
+                        &ingested.batches,
+                        &references,
+                        now,
+                    )
+                    .map_err(|mut e| {
+                        // The file is to blame here, not the rules the steward saved.
+                        for f in &mut e.fields {
+                            f.field = "file".into();
+                            f.message = format!(
+                                "This file does not fit the dataset's rule set (revision {rev}): {}. \
+                                 Fix the file, or change the rules first.",
+                                f.message
+                            );
+                        }
+                        e.field = Some("file".into());
+                        e
+                    })?,
+                ),
                 None => None,
             };
             let stored = files.store(ingested.schema.clone(), &ingested.batches)?;
