@@ -12,7 +12,9 @@ use govops_core::identity::Principal;
 use govops_core::{ErrorKind, Platform};
 
 async fn who(p: &Platform, username: &str) -> Principal {
-    p.principal(&format!("demo-account-{username}")).await.unwrap()
+    p.principal(&format!("demo-account-{username}"))
+        .await
+        .unwrap()
 }
 
 async fn seeded(db: &TestDb) -> Platform {
@@ -73,7 +75,11 @@ fn people_csv() -> String {
             id
         };
         let name = if i == 3 { "王五 " } else { "张三" };
-        let phone = if i == 4 { "+86 139-0000-1111".to_string() } else { format!("1381234567{i}") };
+        let phone = if i == 4 {
+            "+86 139-0000-1111".to_string()
+        } else {
+            format!("1381234567{i}")
+        };
         out.push_str(&format!("{id},{name},{phone},{i}\n"));
     }
     out
@@ -147,13 +153,21 @@ async fn upload_reports_bad_rows_keeps_versions_and_refuses_cleanly() {
             .join(format!("{}.parquet", v.file_sha256));
         assert!(path.exists(), "version {} file kept", v.version);
     }
-    let rid = page.classes.iter().find(|c| c.column == "resident_id").unwrap();
+    let rid = page
+        .classes
+        .iter()
+        .find(|c| c.column == "resident_id")
+        .unwrap();
     assert_eq!(rid.sensitivity.as_str(), "sensitive_personal");
     assert!(!rid.confirmed);
 
     // A rule set that does not parse is refused with its line.
     let e = p
-        .save_ruleset(&steward, "people-test", "[[rule]]\nid = \"x\"\ncheck = \"nope\"\n")
+        .save_ruleset(
+            &steward,
+            "people-test",
+            "[[rule]]\nid = \"x\"\ncheck = \"nope\"\n",
+        )
         .await
         .unwrap_err();
     assert!(e.fields[0].message.starts_with("line 3"), "{:?}", e.fields);
@@ -183,24 +197,34 @@ async fn upload_reports_bad_rows_keeps_versions_and_refuses_cleanly() {
 
     // Repair: the preview shows the change masked, applying makes version 3 with lineage.
     let req = RepairRequest {
-        fixes: vec![("phone".into(), "phone".into()), ("name".into(), "trim".into())],
+        fixes: vec![
+            ("phone".into(), "phone".into()),
+            ("name".into(), "trim".into()),
+        ],
         ..RepairRequest::default()
     };
-    let preview = p.preview_repair(&steward, "people-test", &req).await.unwrap();
+    let preview = p
+        .preview_repair(&steward, "people-test", &req)
+        .await
+        .unwrap();
     assert_eq!(preview.total_changes, 2);
-    let phone = preview.changes.iter().find(|c| c.column == "phone").unwrap();
+    let phone = preview
+        .changes
+        .iter()
+        .find(|c| c.column == "phone")
+        .unwrap();
     assert!(!phone.after.contains("13900001111"), "{phone:?}");
     let applied = p.apply_repair(&steward, "people-test", &req).await.unwrap();
     assert_eq!(applied.version, 3);
     // The rule set ran on the new version: the phone rule now passes.
     let q = applied.quality.unwrap();
-    assert_eq!(q.rules.iter().find(|r| r.id == "phone_ok").unwrap().failed, 0);
+    assert_eq!(
+        q.rules.iter().find(|r| r.id == "phone_ok").unwrap().failed,
+        0
+    );
     let page = p.dataset_page(&steward, "people-test").await.unwrap();
     let lineage = page.versions[0].lineage.as_ref().unwrap();
-    assert_eq!(
-        (lineage.parent_version, lineage.changed_cells),
-        (2, 2)
-    );
+    assert_eq!((lineage.parent_version, lineage.changed_cells), (2, 2));
     assert_eq!(lineage.approved_by, steward.actor());
     assert_eq!(page.versions.len(), 3);
 }
@@ -220,8 +244,15 @@ async fn no_read_path_returns_sensitive_values_without_the_door() {
         .collect();
     let leaks = |label: &str, v: &serde_json::Value| {
         let text = v.to_string();
-        let found: Vec<&String> = secrets.iter().filter(|s| text.contains(s.as_str())).collect();
-        assert!(found.is_empty(), "{label} shows raw values: {:?}", &found[..found.len().min(3)]);
+        let found: Vec<&String> = secrets
+            .iter()
+            .filter(|s| text.contains(s.as_str()))
+            .collect();
+        assert!(
+            found.is_empty(),
+            "{label} shows raw values: {:?}",
+            &found[..found.len().min(3)]
+        );
     };
     let steward = who(&p, "psb-hukou.steward").await;
     let hrss = who(&p, "hrss.official").await;
@@ -230,7 +261,11 @@ async fn no_read_path_returns_sensitive_values_without_the_door() {
     let js = |v: &dyn Erased| v.json();
 
     // Read models: dataset pages, the catalogue, usage, scorecards.
-    for d in ["population-registry", "business-registry", "social-security-enrolments"] {
+    for d in [
+        "population-registry",
+        "business-registry",
+        "social-security-enrolments",
+    ] {
         leaks(d, &js(&p.dataset_page(&steward, d).await.unwrap()));
     }
     leaks("catalogue", &js(&p.datasets(&hrss).await.unwrap()));
@@ -238,19 +273,28 @@ async fn no_read_path_returns_sensitive_values_without_the_door() {
     leaks("scorecards", &js(&p.scorecards(&ops).await.unwrap()));
     // The steward reads rows masked, and failing-row samples the same way.
     let rows = p
-        .read_rows(Some(&steward), read("population-registry", ReadBasis::Steward, false))
+        .read_rows(
+            Some(&steward),
+            read("population-registry", ReadBasis::Steward, false),
+        )
         .await
         .unwrap();
     assert!(rows.rows.len() >= 1000);
     leaks("steward rows", &js(&rows));
     // Unmasked needs a grant, even for the owner; another department's steward gets nothing.
     let e = p
-        .read_rows(Some(&steward), read("population-registry", ReadBasis::Steward, true))
+        .read_rows(
+            Some(&steward),
+            read("population-registry", ReadBasis::Steward, true),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
     let e = p
-        .read_rows(Some(&amr), read("population-registry", ReadBasis::Steward, false))
+        .read_rows(
+            Some(&amr),
+            read("population-registry", ReadBasis::Steward, false),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
@@ -276,18 +320,29 @@ async fn no_read_path_returns_sensitive_values_without_the_door() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NotFound);
     let open = p.open_dataset(None, "business-registry").await.unwrap();
-    assert!(!open.resources[0].columns.contains(&"legal_rep_id".to_string()));
+    assert!(
+        !open.resources[0]
+            .columns
+            .contains(&"legal_rep_id".to_string())
+    );
     leaks("open dataset", &js(&open));
-    let csv = p
-        .open_download(None, &open.resources[0].id)
-        .await
-        .unwrap();
-    assert!(csv.starts_with("credit_code,company_name,"), "{}", &csv[..80]);
+    let csv = p.open_download(None, &open.resources[0].id).await.unwrap();
+    assert!(
+        csv.starts_with("credit_code,company_name,"),
+        "{}",
+        &csv[..80]
+    );
     assert!(!csv.contains("legal_rep_id"));
     leaks("open download", &serde_json::Value::String(csv));
     // Pre-fill without a grant is refused.
     let e = p
-        .prefill_value(&hrss, "population-registry", "phone", "resident_id", &people[0].resident_id)
+        .prefill_value(
+            &hrss,
+            "population-registry",
+            "phone",
+            "resident_id",
+            &people[0].resident_id,
+        )
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
@@ -309,9 +364,18 @@ async fn no_read_path_returns_sensitive_values_without_the_door() {
         .await
         .unwrap();
     // Not in force until approved; the requester cannot approve.
-    let by_grant = |unmasked| read("population-registry", ReadBasis::Grant(g.id.clone()), unmasked);
+    let by_grant = |unmasked| {
+        read(
+            "population-registry",
+            ReadBasis::Grant(g.id.clone()),
+            unmasked,
+        )
+    };
     assert_eq!(
-        p.read_rows(Some(&hrss), by_grant(false)).await.unwrap_err().kind,
+        p.read_rows(Some(&hrss), by_grant(false))
+            .await
+            .unwrap_err()
+            .kind,
         ErrorKind::Forbidden
     );
     let approve = GrantDecision {
@@ -319,17 +383,28 @@ async fn no_read_path_returns_sensitive_values_without_the_door() {
         note: String::new(),
     };
     assert_eq!(
-        p.decide_grant(&amr, &g.id, approve.clone()).await.unwrap_err().kind,
+        p.decide_grant(&amr, &g.id, approve.clone())
+            .await
+            .unwrap_err()
+            .kind,
         ErrorKind::Forbidden
     );
-    p.decide_grant(&steward, &g.id, approve.clone()).await.unwrap();
+    p.decide_grant(&steward, &g.id, approve.clone())
+        .await
+        .unwrap();
     let masked = p.read_rows(Some(&hrss), by_grant(false)).await.unwrap();
     assert_eq!(masked.columns, ["resident_id", "name", "phone"]);
-    assert!(!masked.rows.is_empty() && masked.rows.len() < 1000, "row filter applies");
+    assert!(
+        !masked.rows.is_empty() && masked.rows.len() < 1000,
+        "row filter applies"
+    );
     leaks("masked grant read", &js(&masked));
     // The grant is masked-only: unmasked is refused; a purpose is required.
     assert_eq!(
-        p.read_rows(Some(&hrss), by_grant(true)).await.unwrap_err().kind,
+        p.read_rows(Some(&hrss), by_grant(true))
+            .await
+            .unwrap_err()
+            .kind,
         ErrorKind::Forbidden
     );
     let mut no_purpose = by_grant(false);
@@ -364,7 +439,13 @@ async fn no_read_path_returns_sensitive_values_without_the_door() {
         .unwrap();
     p.decide_grant(&steward, &g2.id, approve).await.unwrap();
     let value = p
-        .prefill_value(&hrss, "population-registry", "phone", "resident_id", &people[0].resident_id)
+        .prefill_value(
+            &hrss,
+            "population-registry",
+            "phone",
+            "resident_id",
+            &people[0].resident_id,
+        )
         .await
         .unwrap();
     assert_eq!(value.as_deref(), Some(people[0].phone.as_str()));
@@ -378,14 +459,25 @@ async fn no_read_path_returns_sensitive_values_without_the_door() {
     let last: serde_json::Value = serde_json::from_str(&reads.last().unwrap().0).unwrap();
     assert_eq!(last["payload"]["unmasked"], true);
     assert_eq!(last["payload"]["grant"], g2.id.as_str());
-    assert!(last["payload"]["purpose"].as_str().unwrap().contains("pre-fill"));
+    assert!(
+        last["payload"]["purpose"]
+            .as_str()
+            .unwrap()
+            .contains("pre-fill")
+    );
     let usage = p.data_usage(&hrss).await.unwrap();
     assert!(usage.iter().any(|u| u.grant == g2.id && u.uses == 1));
 
     // Grants expire.
     db.clock.advance(time::Duration::days(2));
     let e = p
-        .prefill_value(&hrss, "population-registry", "phone", "resident_id", &people[0].resident_id)
+        .prefill_value(
+            &hrss,
+            "population-registry",
+            "phone",
+            "resident_id",
+            &people[0].resident_id,
+        )
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
@@ -410,7 +502,13 @@ async fn confirmed_classification_changes_masks_and_is_journaled() {
     let mut cols: Vec<(String, String, String)> = page
         .classes
         .iter()
-        .map(|c| (c.column.clone(), c.sensitivity.as_str().into(), c.mask.clone()))
+        .map(|c| {
+            (
+                c.column.clone(),
+                c.sensitivity.as_str().into(),
+                c.mask.clone(),
+            )
+        })
         .collect();
     // A masked level without a mask is refused, with the column named.
     for c in &mut cols {
@@ -436,12 +534,25 @@ async fn confirmed_classification_changes_masks_and_is_journaled() {
     assert!(page.classes.iter().all(|c| c.confirmed));
     assert_eq!(page.dataset.data_level.as_deref(), Some("important"));
     let rows = p
-        .read_rows(Some(&steward), read("business-registry", ReadBasis::Steward, false))
+        .read_rows(
+            Some(&steward),
+            read("business-registry", ReadBasis::Steward, false),
+        )
         .await
         .unwrap();
-    let i = rows.columns.iter().position(|c| c == "legal_rep_name").unwrap();
+    let i = rows
+        .columns
+        .iter()
+        .position(|c| c == "legal_rep_name")
+        .unwrap();
     assert_eq!(rows.masks[i], "redact");
-    assert!(rows.rows[0].1[i].as_deref().unwrap().chars().all(|c| c == '*'));
+    assert!(
+        rows.rows[0].1[i]
+            .as_deref()
+            .unwrap()
+            .chars()
+            .all(|c| c == '*')
+    );
     p.journal().integrate().await.unwrap();
     let (n,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM journal_entries WHERE action = 'datahub.classification_confirmed' \
@@ -467,7 +578,12 @@ async fn demo_datasets_have_defects_and_scorecards_give_cards() {
         .await
         .unwrap();
     let run = &page.runs[0];
-    for rule in ["person_known", "employer_known", "enrolled_iso", "base_positive"] {
+    for rule in [
+        "person_known",
+        "employer_known",
+        "enrolled_iso",
+        "base_positive",
+    ] {
         let r = run.rules.iter().find(|r| r.id == rule).unwrap();
         let share = r.failed as f64 / r.evaluated as f64;
         assert!(share > 0.002 && share < 0.05, "{rule}: {share}");
@@ -476,16 +592,28 @@ async fn demo_datasets_have_defects_and_scorecards_give_cards() {
     assert!(run.score > 90.0 && run.score < 100.0, "{}", run.score);
     let cards = p.scorecards(&ops).await.unwrap();
     assert_eq!(cards.departments.len(), 3);
-    assert!(cards.departments.iter().all(|d| d.score.is_some() && d.history.len() == 1));
+    assert!(
+        cards
+            .departments
+            .iter()
+            .all(|d| d.score.is_some() && d.history.len() == 1)
+    );
     // Raise the thresholds above every score: every department gets a red card.
-    p.set_scorecard_thresholds(&ops, 99.99, 100.0).await.unwrap();
+    p.set_scorecard_thresholds(&ops, 99.99, 100.0)
+        .await
+        .unwrap();
     let cards = p.scorecards(&ops).await.unwrap();
-    assert!(cards
-        .departments
-        .iter()
-        .all(|d| d.card == govops_core::datahub::Card::Red));
+    assert!(
+        cards
+            .departments
+            .iter()
+            .all(|d| d.card == govops_core::datahub::Card::Red)
+    );
     assert_eq!(
-        p.set_scorecard_thresholds(&ops, 90.0, 80.0).await.unwrap_err().kind,
+        p.set_scorecard_thresholds(&ops, 90.0, 80.0)
+            .await
+            .unwrap_err()
+            .kind,
         ErrorKind::Invalid
     );
     assert_eq!(

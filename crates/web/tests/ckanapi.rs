@@ -91,6 +91,9 @@ async fn ckanapi_client_reads_the_open_data() {
     server.abort();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "ckanapi script failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "ckanapi script failed:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.starts_with("OK 1 800"), "{stdout}");
 }

@@ -28,8 +28,15 @@ fn secrets() -> Vec<String> {
 }
 
 fn assert_no_secret(label: &str, body: &str, secrets: &[String]) {
-    let found: Vec<&String> = secrets.iter().filter(|s| body.contains(s.as_str())).collect();
-    assert!(found.is_empty(), "{label} shows {:?}", &found[..found.len().min(3)]);
+    let found: Vec<&String> = secrets
+        .iter()
+        .filter(|s| body.contains(s.as_str()))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "{label} shows {:?}",
+        &found[..found.len().min(3)]
+    );
 }
 
 /// Every data-hub GET route, as every role (and the owners' stewards), shows no raw
@@ -91,7 +98,13 @@ async fn no_get_route_shows_sensitive_values() {
     }
 }
 
-fn multipart(csrf: &str, dataset: &str, file_name: &str, file: &str, on_bad: &str) -> (String, String) {
+fn multipart(
+    csrf: &str,
+    dataset: &str,
+    file_name: &str,
+    file: &str,
+    on_bad: &str,
+) -> (String, String) {
     let b = "XboundaryX";
     let mut body = String::new();
     for (name, value) in [("csrf", csrf), ("dataset", dataset), ("on_bad_row", on_bad)] {
@@ -176,7 +189,10 @@ async fn steward_pages_grants_and_scorecards() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let text = body_text(res).await;
-    assert!(text.contains("name=\"action\" value=\"apply\""), "apply offered after preview");
+    assert!(
+        text.contains("name=\"action\" value=\"apply\""),
+        "apply offered after preview"
+    );
     // A wrong fix is shown in the error summary.
     let res = app
         .post_form(

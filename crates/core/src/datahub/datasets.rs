@@ -20,14 +20,7 @@ use sqlx::FromRow;
 use std::io::Cursor;
 
 /// Update frequencies (DCAT `accrualPeriodicity`, as the EU vocabulary names them).
-pub const FREQUENCIES: [&str; 6] = [
-    "DAILY",
-    "WEEKLY",
-    "MONTHLY",
-    "QUARTERLY",
-    "ANNUAL",
-    "IRREG",
-];
+pub const FREQUENCIES: [&str; 6] = ["DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "ANNUAL", "IRREG"];
 
 /// What a department declares when it creates a dataset.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -376,8 +369,8 @@ pub(crate) fn ingest(upload: &Upload, schema: Option<SchemaRef>) -> Result<Inges
         ),
         UploadFormat::Parquet => {
             let bytes = bytes::Bytes::from(upload.bytes.clone());
-            let (schema, reader) = govops_data::ingest::read_parquet(bytes, 8192)
-                .map_err(|e| data_error(code, e))?;
+            let (schema, reader) =
+                govops_data::ingest::read_parquet(bytes, 8192).map_err(|e| data_error(code, e))?;
             let mut batches = Vec::new();
             for b in reader {
                 batches.push(b.map_err(|e| data_error(code, e))?);
@@ -417,11 +410,7 @@ pub(crate) fn summarize(profile: &DatasetProfile, classes: &[ColumnClass]) -> Pr
                 max: c.max.as_deref().map(show),
                 mean: c.numeric.map(|n| n.mean),
                 stddev: c.numeric.map(|n| n.stddev),
-                top_values: c
-                    .top_values
-                    .iter()
-                    .map(|(v, n)| (show(v), *n))
-                    .collect(),
+                top_values: c.top_values.iter().map(|(v, n)| (show(v), *n)).collect(),
                 patterns: c.patterns.iter().take(5).cloned().collect(),
                 semantic: c.semantic.map(|s| {
                     serde_json::to_value(s.kind)
@@ -529,7 +518,10 @@ impl Platform {
             });
         }
         if !problems.is_empty() {
-            return Err(CoreError::invalid_fields("datahub.dataset.invalid", problems));
+            return Err(CoreError::invalid_fields(
+                "datahub.dataset.invalid",
+                problems,
+            ));
         }
         let actor = who.actor();
         let id = new.id.clone();
@@ -968,7 +960,11 @@ impl Platform {
                         });
                         continue;
                     };
-                    let mask = if mask.trim().is_empty() { "none" } else { mask.trim() };
+                    let mask = if mask.trim().is_empty() {
+                        "none"
+                    } else {
+                        mask.trim()
+                    };
                     match masks::mask_from_str(mask) {
                         Err(e) => problems.push(FieldError {
                             field: format!("mask.{name}"),
@@ -1085,7 +1081,11 @@ impl Platform {
                     let now = crate::clock::to_ms(tx.now());
                     tx.execute(
                         "UPDATE datasets SET is_open = $1, updated_ms = $2 WHERE id = $3",
-                        &[Val::from(i64::from(open)), Val::from(now), Val::from(&dataset)],
+                        &[
+                            Val::from(i64::from(open)),
+                            Val::from(now),
+                            Val::from(&dataset),
+                        ],
                     )
                     .await?;
                     tx.journal(

@@ -199,7 +199,9 @@ impl Platform {
                 format!("Ask for at most {MAX_PAGE} rows at a time."),
             ));
         }
-        let unmasked = wanted.iter().any(|(_, m, sensitive)| *sensitive && m.is_none());
+        let unmasked = wanted
+            .iter()
+            .any(|(_, m, sensitive)| *sensitive && m.is_none());
 
         let files = self.datafiles().clone();
         let filter = allowance.filter.clone();
@@ -380,13 +382,16 @@ impl Platform {
     }
 }
 
+/// A row as read: its 1-based number and its cells as text.
+type Row = (u64, Vec<Option<String>>);
+
 /// Filters, selects, masks and renders rows. Blocking.
 fn select_rows(
     batches: &[arrow_array::RecordBatch],
     wanted: &[(String, Option<MaskType>, bool)],
     filter: Option<&RowFilter>,
     selection: &RowSelection,
-) -> Result<(Vec<(u64, Vec<Option<String>>)>, u64)> {
+) -> Result<(Vec<Row>, u64)> {
     let mut out = Vec::new();
     let mut matched = 0u64;
     let mut base = 0u64;
@@ -416,8 +421,8 @@ fn select_rows(
         let projected = batch
             .project(&projected)
             .map_err(|e| CoreError::internal(format!("project: {e}")))?;
-        let masked = mask_batch(&projected, &policy)
-            .map_err(|e| super::data_error("datahub.mask", e))?;
+        let masked =
+            mask_batch(&projected, &policy).map_err(|e| super::data_error("datahub.mask", e))?;
         for r in 0..batch.num_rows() {
             let row_no = base + r as u64 + 1;
             if let (Some(f), Some(i)) = (filter, filter_col) {
@@ -429,9 +434,8 @@ fn select_rows(
             let selected = match selection {
                 RowSelection::All | RowSelection::Page { .. } => true,
                 RowSelection::Rows(list) => list.contains(&row_no),
-                RowSelection::KeyEquals { value, .. } => {
-                    key_col.is_some_and(|i| cell_text(batch.column(i), r, &mut buf) && buf == *value)
-                }
+                RowSelection::KeyEquals { value, .. } => key_col
+                    .is_some_and(|i| cell_text(batch.column(i), r, &mut buf) && buf == *value),
             };
             if !selected {
                 continue;

@@ -98,11 +98,8 @@ impl DataFiles {
             hash: Sha256::new(),
             bytes: 0,
         };
-        let written = govops_data::ingest::write_parquet(
-            &mut w,
-            schema,
-            batches.iter().cloned().map(Ok),
-        );
+        let written =
+            govops_data::ingest::write_parquet(&mut w, schema, batches.iter().cloned().map(Ok));
         let rows = match written {
             Ok(rows) => rows,
             Err(e) => {

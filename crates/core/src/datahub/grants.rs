@@ -277,9 +277,10 @@ impl Platform {
             .into_iter()
             .map(|r| grant_of(r, now))
             .collect();
-        let owners: Vec<(String, String)> = sqlx::query_as("SELECT id, owner_department FROM datasets")
-            .fetch_all(self.store().pool())
-            .await?;
+        let owners: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, owner_department FROM datasets")
+                .fetch_all(self.store().pool())
+                .await?;
         let held = all
             .iter()
             .filter(|g| depts.contains(&g.grantee_department.as_str()))
@@ -334,7 +335,10 @@ impl Platform {
             }),
             Ok(Some(f)) if !schema.contains(&f.column) => problems.push(FieldError {
                 field: "row_filter".into(),
-                message: format!("The row filter's column `{}` is not in the dataset.", f.column),
+                message: format!(
+                    "The row filter's column `{}` is not in the dataset.",
+                    f.column
+                ),
             }),
             Ok(_) => {}
         }
@@ -490,9 +494,10 @@ impl Platform {
             .into_iter()
             .map(|r| grant_of(r, now))
             .collect();
-        let owners: Vec<(String, String)> = sqlx::query_as("SELECT id, owner_department FROM datasets")
-            .fetch_all(self.store().pool())
-            .await?;
+        let owners: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, owner_department FROM datasets")
+                .fetch_all(self.store().pool())
+                .await?;
         Ok(grants
             .into_iter()
             .map(|g| Usage {

@@ -136,9 +136,8 @@ pub fn mask_from_str(s: &str) -> Result<Option<MaskType>> {
     };
     // Compile it once on a sample so a broken template or expression is refused now.
     let probe: ArrayRef = Arc::new(StringArray::from(vec!["sample"]));
-    mask_array(&probe, &m).map_err(|e| {
-        CoreError::invalid_field("datahub.mask.invalid", "mask", format!("{e}"))
-    })?;
+    mask_array(&probe, &m)
+        .map_err(|e| CoreError::invalid_field("datahub.mask.invalid", "mask", format!("{e}")))?;
     Ok(Some(m))
 }
 
@@ -208,7 +207,10 @@ mod tests {
         }
         assert!(mask_from_str("template:{first:x}").is_err());
         assert!(mask_from_str("scramble").is_err());
-        let id = default_mask(Sensitivity::SensitivePersonal, Some(SemanticType::ResidentId));
+        let id = default_mask(
+            Sensitivity::SensitivePersonal,
+            Some(SemanticType::ResidentId),
+        );
         assert_eq!(mask_text("11010519491231002X", &id), "110105********002X");
     }
 }

@@ -29,8 +29,8 @@ mod scorecard;
 pub mod seed;
 
 pub use datasets::{
-    BadRowReport, ColumnSummary, FREQUENCIES, Lineage, Dataset, DatasetPage, NewDataset, ProfileSummary, Upload, UploadFormat,
-    UploadReport, Version,
+    BadRowReport, ColumnSummary, Dataset, DatasetPage, FREQUENCIES, Lineage, NewDataset,
+    ProfileSummary, Upload, UploadFormat, UploadReport, Version,
 };
 pub use door::{MAX_PAGE, ReadBasis, ReadRequest, RowSelection, RowsRead, rows_to_csv};
 pub use files::DataFiles;

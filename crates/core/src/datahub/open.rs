@@ -65,7 +65,10 @@ pub struct OpenSearch {
 }
 
 fn not_found(what: &str, id: &str) -> CoreError {
-    CoreError::not_found("datahub.open.not_found", format!("{what} `{id}` was not found."))
+    CoreError::not_found(
+        "datahub.open.not_found",
+        format!("{what} `{id}` was not found."),
+    )
 }
 
 impl Platform {
@@ -129,12 +132,11 @@ impl Platform {
         who: Option<&Principal>,
         s: &OpenSearch,
     ) -> Result<(usize, Vec<OpenDataset>)> {
-        let words: Vec<String> = s
-            .q
-            .split_whitespace()
-            .filter(|w| *w != "*:*")
-            .map(str::to_lowercase)
-            .collect();
+        let words: Vec<String> =
+            s.q.split_whitespace()
+                .filter(|w| *w != "*:*")
+                .map(str::to_lowercase)
+                .collect();
         let matches: Vec<OpenDataset> = self
             .open_all(who)
             .await?
@@ -215,7 +217,9 @@ impl Platform {
         who: Option<&Principal>,
         id: &str,
     ) -> Result<(OpenResource, OpenDataset)> {
-        let (dataset, _) = id.rsplit_once(".v").ok_or_else(|| not_found("Resource", id))?;
+        let (dataset, _) = id
+            .rsplit_once(".v")
+            .ok_or_else(|| not_found("Resource", id))?;
         let o = self
             .open_dataset(who, dataset)
             .await

@@ -217,9 +217,7 @@ impl Platform {
         let mut out = References::new();
         for rule in &rules.rules {
             let name = match &rule.check {
-                Check::Reference { reference, .. } | Check::Accuracy { reference, .. } => {
-                    reference
-                }
+                Check::Reference { reference, .. } | Check::Accuracy { reference, .. } => reference,
                 _ => continue,
             };
             if out.contains_key(name) {
@@ -354,9 +352,9 @@ impl Platform {
         let owner = ds.owner_department.clone();
         self.store()
             .write(move |tx| {
-                Box::pin(async move {
-                    record_run(tx, &actor, &dataset, version, &owner, run).await
-                })
+                Box::pin(
+                    async move { record_run(tx, &actor, &dataset, version, &owner, run).await },
+                )
             })
             .await
     }

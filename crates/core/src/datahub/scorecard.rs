@@ -96,11 +96,10 @@ fn mean(scores: &BTreeMap<String, f64>) -> Option<f64> {
 impl Platform {
     /// The thresholds in force.
     pub async fn scorecard_thresholds(&self) -> Result<Thresholds> {
-        let (red, yellow): (i64, i64) = sqlx::query_as(
-            "SELECT red_below, yellow_below FROM scorecard_thresholds WHERE id = 1",
-        )
-        .fetch_one(self.store().pool())
-        .await?;
+        let (red, yellow): (i64, i64) =
+            sqlx::query_as("SELECT red_below, yellow_below FROM scorecard_thresholds WHERE id = 1")
+                .fetch_one(self.store().pool())
+                .await?;
         Ok(Thresholds {
             red_below: centi(red),
             yellow_below: centi(yellow),

@@ -38,8 +38,13 @@ const DISTRICTS: &[(u32, &str)] = &[
     (110106, "丰台区"),
 ];
 const STREETS: &[&str] = &["人民路", "解放路", "建设路", "中山路", "和平路", "新华路"];
-const TRADES: &[&str] = &["科技", "贸易", "餐饮", "建筑", "物流", "咨询", "教育", "环保"];
+const TRADES: &[&str] = &[
+    "科技", "贸易", "餐饮", "建筑", "物流", "咨询", "教育", "环保",
+];
 const INSURANCE: &[&str] = &["养老保险", "医疗保险", "失业保险", "工伤保险", "生育保险"];
+
+/// One generated resident: (resident ID, name, birth (y, m, d), district, address, phone).
+type Citizen = (String, String, (i32, u8, u8), &'static str, String, String);
 
 fn csv_field(out: &mut String, s: &str) {
     if s.contains([',', '"', '\n']) {
@@ -81,7 +86,7 @@ fn date_text(rng: &mut StdRng, y: i32, m: u8, d: u8, defect: bool) -> String {
 }
 
 /// Generated people beyond the demo citizens: (resident ID, name, birth (y, m, d), district).
-fn population(demo: &[DemoPerson]) -> Result<Vec<(String, String, (i32, u8, u8), &'static str, String, String)>> {
+fn population(demo: &[DemoPerson]) -> Result<Vec<Citizen>> {
     let mut rng = StdRng::seed_from_u64(11643);
     let mut out = Vec::with_capacity(POPULATION_ROWS);
     for i in 0..POPULATION_ROWS {
@@ -94,7 +99,14 @@ fn population(demo: &[DemoPerson]) -> Result<Vec<(String, String, (i32, u8, u8),
                 p.resident_id[10..12].parse().unwrap_or(1),
                 p.resident_id[12..14].parse().unwrap_or(1),
             );
-            out.push((p.resident_id.clone(), p.name.clone(), birth, district, p.address.clone(), p.phone.clone()));
+            out.push((
+                p.resident_id.clone(),
+                p.name.clone(),
+                birth,
+                district,
+                p.address.clone(),
+                p.phone.clone(),
+            ));
             continue;
         }
         let birth = (
@@ -112,60 +124,137 @@ fn population(demo: &[DemoPerson]) -> Result<Vec<(String, String, (i32, u8, u8),
             SURNAMES[rng.gen_range(0..SURNAMES.len())],
             GIVEN[rng.gen_range(0..GIVEN.len())]
         );
-        let phone = format!("13{}{:08}", rng.gen_range(0..10), rng.gen_range(0..100_000_000u32));
-        out.push((rid.as_str().to_string(), name, birth, district, address, phone));
+        let phone = format!(
+            "13{}{:08}",
+            rng.gen_range(0..10),
+            rng.gen_range(0..100_000_000u32)
+        );
+        out.push((
+            rid.as_str().to_string(),
+            name,
+            birth,
+            district,
+            address,
+            phone,
+        ));
     }
     Ok(out)
 }
 
 /// The population registry as CSV.
-fn population_csv(people: &[(String, String, (i32, u8, u8), &'static str, String, String)]) -> String {
+fn population_csv(people: &[Citizen]) -> String {
     let mut rng = StdRng::seed_from_u64(2027);
-    let mut out = String::from("resident_id,name,gender,birth_date,district,address,phone,registered_on\n");
+    let mut out =
+        String::from("resident_id,name,gender,birth_date,district,address,phone,registered_on\n");
     for (i, (rid, name, (y, m, d), district, address, phone)) in people.iter().enumerate() {
         let defect = rng.gen_range(0..100);
         let sex_digit = rid.as_bytes().get(16).copied().unwrap_or(b'0');
-        let gender = if (sex_digit - b'0') % 2 == 1 { "男" } else { "女" };
-        let rid_text = if defect == 0 && i >= 200 { break_check(rid) } else { rid.clone() };
-        let name_text = if defect == 1 { format!(" {name} ") } else { name.clone() };
+        let gender = if (sex_digit - b'0') % 2 == 1 {
+            "男"
+        } else {
+            "女"
+        };
+        let rid_text = if defect == 0 && i >= 200 {
+            break_check(rid)
+        } else {
+            rid.clone()
+        };
+        let name_text = if defect == 1 {
+            format!(" {name} ")
+        } else {
+            name.clone()
+        };
         let birth = date_text(&mut rng, *y, *m, *d, defect == 2);
         let phone_text = match defect {
             3 => String::new(),
             4 => format!("+86 {}-{}-{}", &phone[..3], &phone[3..7], &phone[7..]),
             _ => phone.clone(),
         };
-        let registered = format!("20{:02}-{:02}-{:02}", rng.gen_range(10..26), rng.gen_range(1..13), rng.gen_range(1..29));
-        csv_row(&mut out, &[&rid_text, &name_text, gender, &birth, district, address, &phone_text, &registered]);
+        let registered = format!(
+            "20{:02}-{:02}-{:02}",
+            rng.gen_range(10..26),
+            rng.gen_range(1..13),
+            rng.gen_range(1..29)
+        );
+        csv_row(
+            &mut out,
+            &[
+                &rid_text,
+                &name_text,
+                gender,
+                &birth,
+                district,
+                address,
+                &phone_text,
+                &registered,
+            ],
+        );
         // About 1 % of people were registered twice.
         if i >= 200 && rng.gen_range(0..100) == 0 {
-            csv_row(&mut out, &[rid, name, gender, &format!("{y:04}-{m:02}-{d:02}"), district, address, phone, &registered]);
+            csv_row(
+                &mut out,
+                &[
+                    rid,
+                    name,
+                    gender,
+                    &format!("{y:04}-{m:02}-{d:02}"),
+                    district,
+                    address,
+                    phone,
+                    &registered,
+                ],
+            );
         }
     }
     out
 }
 
 /// The business registry as CSV: the demo enterprises first, then generated ones.
-fn business(people: &[(String, String, (i32, u8, u8), &'static str, String, String)], demo: &[DemoEnterprise]) -> Result<(String, Vec<String>)> {
+fn business(people: &[Citizen], demo: &[DemoEnterprise]) -> Result<(String, Vec<String>)> {
     let mut rng = StdRng::seed_from_u64(32101);
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
     let mut codes = Vec::with_capacity(BUSINESS_ROWS);
-    let mut out = String::from("credit_code,company_name,legal_rep_id,legal_rep_name,registered_address,registered_capital,established_on,status\n");
+    let mut out = String::from(
+        "credit_code,company_name,legal_rep_id,legal_rep_name,registered_address,registered_capital,established_on,status\n",
+    );
     for k in 0..BUSINESS_ROWS {
         let (code, name, rep, address) = match demo.get(k) {
-            Some(e) => (e.credit_code.clone(), e.name.clone(), e.agent, e.address.clone()),
+            Some(e) => (
+                e.credit_code.clone(),
+                e.name.clone(),
+                e.agent,
+                e.address.clone(),
+            ),
             None => {
                 let (region, district) = DISTRICTS[k % DISTRICTS.len()];
-                let org: String = (0..9).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+                let org: String = (0..9)
+                    .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+                    .collect();
                 let code = CreditCode::from_parts(&format!("91{region}{org}"))
                     .map_err(|e| CoreError::internal(format!("demo credit code: {e}")))?;
-                let name = format!("示范市{}{}{}{}有限公司", &district[..district.len() - 3], SURNAMES[k % SURNAMES.len()], ["鑫", "华", "盛", "达"][k % 4], TRADES[k % TRADES.len()]);
+                let name = format!(
+                    "示范市{}{}{}{}有限公司",
+                    &district[..district.len() - 3],
+                    SURNAMES[k % SURNAMES.len()],
+                    ["鑫", "华", "盛", "达"][k % 4],
+                    TRADES[k % TRADES.len()]
+                );
                 let street = STREETS[rng.gen_range(0..STREETS.len())];
-                (code.as_str().to_string(), name, 200 + rng.gen_range(0..2000), format!("示范市{district}{street}{}号", rng.gen_range(1..400)))
+                (
+                    code.as_str().to_string(),
+                    name,
+                    200 + rng.gen_range(0..2000),
+                    format!("示范市{district}{street}{}号", rng.gen_range(1..400)),
+                )
             }
         };
         codes.push(code.clone());
         let rep = &people[rep.min(people.len() - 1)];
-        let defect = if k < demo.len() { 99 } else { rng.gen_range(0..100) };
+        let defect = if k < demo.len() {
+            99
+        } else {
+            rng.gen_range(0..100)
+        };
         let code_text = match defect {
             0 => code.to_lowercase(),
             1 => break_check(&code),
@@ -173,22 +262,43 @@ fn business(people: &[(String, String, (i32, u8, u8), &'static str, String, Stri
         };
         let address_text = match defect {
             2 => String::new(),
-            3 => address.replace('1', "１").replace('2', "２").replace('3', "３"),
+            3 => address
+                .replace('1', "１")
+                .replace('2', "２")
+                .replace('3', "３"),
             _ => address.clone(),
         };
         let capital = (rng.gen_range(10..5000) * 10_000).to_string();
-        let (y, m, d) = (rng.gen_range(1995..2026), rng.gen_range(1..=12), rng.gen_range(1..=28));
+        let (y, m, d) = (
+            rng.gen_range(1995..2026),
+            rng.gen_range(1..=12),
+            rng.gen_range(1..=28),
+        );
         let established = date_text(&mut rng, y, m, d, defect == 4);
         let status = ["存续", "存续", "存续", "注销", "吊销"][rng.gen_range(0..5)];
-        csv_row(&mut out, &[&code_text, &name, &rep.0, &rep.1, &address_text, &capital, &established, status]);
+        csv_row(
+            &mut out,
+            &[
+                &code_text,
+                &name,
+                &rep.0,
+                &rep.1,
+                &address_text,
+                &capital,
+                &established,
+                status,
+            ],
+        );
     }
     Ok((out, codes))
 }
 
 /// Social-security enrolments as CSV.
-fn enrolments_csv(people: &[(String, String, (i32, u8, u8), &'static str, String, String)], codes: &[String]) -> Result<String> {
+fn enrolments_csv(people: &[Citizen], codes: &[String]) -> Result<String> {
     let mut rng = StdRng::seed_from_u64(2028);
-    let mut out = String::from("resident_id,name,employer_credit_code,insurance_type,enrolled_on,monthly_base\n");
+    let mut out = String::from(
+        "resident_id,name,employer_credit_code,insurance_type,enrolled_on,monthly_base\n",
+    );
     for _ in 0..ENROLMENT_ROWS {
         let p = &people[rng.gen_range(0..people.len())];
         let defect = rng.gen_range(0..100);
@@ -201,13 +311,32 @@ fn enrolments_csv(people: &[(String, String, (i32, u8, u8), &'static str, String
         } else {
             p.0.clone()
         };
-        let employer = if defect == 1 { "91110000MA00000000".to_string() } else { codes[rng.gen_range(0..codes.len())].clone() };
+        let employer = if defect == 1 {
+            "91110000MA00000000".to_string()
+        } else {
+            codes[rng.gen_range(0..codes.len())].clone()
+        };
         let kind = INSURANCE[rng.gen_range(0..INSURANCE.len())];
-        let (y, m, d) = (rng.gen_range(2010..2026), rng.gen_range(1..=12), rng.gen_range(1..=28));
+        let (y, m, d) = (
+            rng.gen_range(2010..2026),
+            rng.gen_range(1..=12),
+            rng.gen_range(1..=28),
+        );
         let enrolled = date_text(&mut rng, y, m, d, defect == 2);
-        let base = if defect == 3 { -3000 } else { rng.gen_range(3000..30000) };
-        let name = if defect == 4 { String::new() } else { p.1.clone() };
-        csv_row(&mut out, &[&rid, &name, &employer, kind, &enrolled, &base.to_string()]);
+        let base = if defect == 3 {
+            -3000
+        } else {
+            rng.gen_range(3000..30000)
+        };
+        let name = if defect == 4 {
+            String::new()
+        } else {
+            p.1.clone()
+        };
+        csv_row(
+            &mut out,
+            &[&rid, &name, &employer, kind, &enrolled, &base.to_string()],
+        );
     }
     Ok(out)
 }
@@ -216,7 +345,11 @@ fn enrolments_csv(people: &[(String, String, (i32, u8, u8), &'static str, String
 const BUSINESS_CLASSES: &[(&str, &str, &str)] = &[
     ("credit_code", "public", "none"),
     ("company_name", "public", "none"),
-    ("legal_rep_id", "sensitive_personal", "template:{first:6}********{last:4}"),
+    (
+        "legal_rep_id",
+        "sensitive_personal",
+        "template:{first:6}********{last:4}",
+    ),
     ("legal_rep_name", "personal", "template:{first:1}**"),
     ("registered_address", "public", "none"),
     ("registered_capital", "public", "none"),
@@ -469,9 +602,17 @@ impl Platform {
                 bytes: csv.into_bytes(),
                 refuse_bad_rows: false,
             };
-            let prepared = self.prepare_version(&ds, move || ingest(&upload, None)).await?;
-            self.record_version("system:seed".into(), &ds, format!("upload:{id}.csv"), prepared, None)
+            let prepared = self
+                .prepare_version(&ds, move || ingest(&upload, None))
                 .await?;
+            self.record_version(
+                "system:seed".into(),
+                &ds,
+                format!("upload:{id}.csv"),
+                prepared,
+                None,
+            )
+            .await?;
             if open {
                 // The business registry is published: its classes are confirmed first,
                 // so company names are public and the legal representatives' identity

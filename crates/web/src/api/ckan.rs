@@ -158,7 +158,11 @@ fn param_str(p: &Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
-fn param_usize(p: &Map<String, Value>, key: &str, default: usize) -> Result<usize, (StatusCode, Value)> {
+fn param_usize(
+    p: &Map<String, Value>,
+    key: &str,
+    default: usize,
+) -> Result<usize, (StatusCode, Value)> {
     match param_str(p, key) {
         None => Ok(default),
         Some(s) => s.trim().parse().map_err(|_| {
@@ -283,7 +287,8 @@ pub async fn action_post(
     body: Bytes,
 ) -> Response {
     let base = base_url(&state, &headers);
-    let mut params: Map<String, Value> = q.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let mut params: Map<String, Value> =
+        q.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     if !body.is_empty() {
         match serde_json::from_slice::<Value>(&body) {
             Ok(Value::Object(m)) => params.extend(m),
@@ -397,7 +402,11 @@ pub async fn dcat(State(state): State<AppState>, headers: HeaderMap) -> Response
         "dct:publisher": {"@type": "foaf:Organization", "foaf:name": "示范市政务服务和数据管理局"},
         "dcat:dataset": datasets,
     });
-    ([(header::CONTENT_TYPE, "application/ld+json")], body.to_string()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/ld+json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// The CSV of an open dataset's version, read through the masking door.

@@ -21,9 +21,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 fn who(caller: &ApiCaller) -> Result<&Principal, ApiError> {
-    caller
-        .principal()
-        .ok_or_else(|| ApiError(CoreError::unauthenticated("Sign in or send a bearer token.")))
+    caller.principal().ok_or_else(|| {
+        ApiError(CoreError::unauthenticated(
+            "Sign in or send a bearer token.",
+        ))
+    })
 }
 
 /// The data catalogue: every dataset (staff).
@@ -172,7 +174,9 @@ pub async fn rows(
         rows,
         unmasked: q.unmasked,
     };
-    Ok(Json(state.platform.read_rows(caller.principal(), req).await?))
+    Ok(Json(
+        state.platform.read_rows(caller.principal(), req).await?,
+    ))
 }
 
 /// A rule set's text.

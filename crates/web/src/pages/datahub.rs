@@ -40,7 +40,10 @@ fn bad_form(viewer: &Viewer, rejection: FormRejection) -> PageError {
 }
 
 /// Parses a posted form and checks its CSRF token.
-fn form_of(viewer: &Viewer, form: Result<Form<Fields>, FormRejection>) -> Result<Fields, PageError> {
+fn form_of(
+    viewer: &Viewer,
+    form: Result<Form<Fields>, FormRejection>,
+) -> Result<Fields, PageError> {
     let Form(f) = form.map_err(|r| bad_form(viewer, r))?;
     viewer.check_csrf(field(&f, "csrf"))?;
     Ok(f)
@@ -55,7 +58,10 @@ struct CataloguePage {
 }
 
 /// The data catalogue (staff): every dataset, and who uses what.
-pub async fn catalogue(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+pub async fn catalogue(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     let who = signed_in(&viewer)?;
     let p = &state.platform;
     let datasets = p.datasets(who).await.map_err(|e| viewer.fail(e))?;
@@ -423,7 +429,10 @@ async fn my_datasets(state: &AppState, who: &Principal) -> Result<Vec<Dataset>, 
 }
 
 /// The upload page: the datasets the viewer manages.
-pub async fn upload_form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+pub async fn upload_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     let who = signed_in(&viewer)?;
     state
         .platform
@@ -463,9 +472,18 @@ pub async fn upload_submit(
         ))
     };
     let mut mp = multipart.map_err(|e| malformed(e.body_text()))?;
-    let (mut csrf, mut dataset, mut on_bad, mut file_name, mut bytes) =
-        (String::new(), String::new(), String::new(), String::new(), Vec::new());
-    while let Some(part) = mp.next_field().await.map_err(|e| malformed(e.body_text()))? {
+    let (mut csrf, mut dataset, mut on_bad, mut file_name, mut bytes) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        Vec::new(),
+    );
+    while let Some(part) = mp
+        .next_field()
+        .await
+        .map_err(|e| malformed(e.body_text()))?
+    {
         match part.name().unwrap_or_default() {
             "csrf" => csrf = part.text().await.map_err(|e| malformed(e.body_text()))?,
             "dataset" => dataset = part.text().await.map_err(|e| malformed(e.body_text()))?,
@@ -498,10 +516,17 @@ pub async fn upload_submit(
     };
     let problem = |field: &str, message: &str| {
         let e = CoreError::invalid_field("datahub.upload.form", field, message);
-        Ok(render(FormErrors::from_error(&e), None, StatusCode::UNPROCESSABLE_ENTITY))
+        Ok(render(
+            FormErrors::from_error(&e),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ))
     };
     if dataset.is_empty() {
-        return problem("dataset", "Choose the dataset this file is a new version of.");
+        return problem(
+            "dataset",
+            "Choose the dataset this file is a new version of.",
+        );
     }
     if bytes.is_empty() {
         return problem("file", "Choose a CSV, XLSX or Parquet file to upload.");
@@ -571,7 +596,10 @@ impl ScorecardPage {
 }
 
 /// The operations office's scorecards.
-pub async fn scorecards(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+pub async fn scorecards(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     let who = signed_in(&viewer)?;
     let s = state
         .platform
