@@ -227,6 +227,57 @@ async fn upload_reports_bad_rows_keeps_versions_and_refuses_cleanly() {
     assert_eq!((lineage.parent_version, lineage.changed_cells), (2, 2));
     assert_eq!(lineage.approved_by, steward.actor());
     assert_eq!(page.versions.len(), 3);
+
+    // The schema is editable: `visits` becomes text, then back to an integer; a value
+    // that does not fit refuses the change with its row.
+    let r = p
+        .retype_columns(
+            &steward,
+            "people-test",
+            vec![("visits".into(), "text".into())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.version, 4);
+    let page = p.dataset_page(&steward, "people-test").await.unwrap();
+    let visits = |page: &govops_core::datahub::DatasetPage| {
+        page.versions[0]
+            .schema
+            .iter()
+            .find(|(c, _)| c == "visits")
+            .map(|(_, t)| t.clone())
+            .unwrap()
+    };
+    assert_eq!(visits(&page), "Utf8");
+    assert_eq!(page.versions[0].lineage.as_ref().unwrap().kind, "retype");
+    let e = p
+        .retype_columns(
+            &steward,
+            "people-test",
+            vec![("name".into(), "integer".into())],
+        )
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("row 1"), "{}", e.message);
+    let e = p
+        .retype_columns(
+            &steward,
+            "people-test",
+            vec![("visits".into(), "colour".into())],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.fields[0].field, "type.visits");
+    p.retype_columns(
+        &steward,
+        "people-test",
+        vec![("visits".into(), "integer".into())],
+    )
+    .await
+    .unwrap();
+    let page = p.dataset_page(&steward, "people-test").await.unwrap();
+    assert_eq!(visits(&page), "Int64");
+    assert_eq!(page.versions.len(), 5);
 }
 
 /// No read path returns sensitive values without passing the masking door: every read

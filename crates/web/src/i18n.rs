@@ -371,6 +371,17 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("field.other", "其他", "Other"),
     // The data hub (数据中台).
     ("data.after", "修复后", "After"),
+    ("data.schema", "字段类型", "Column types"),
+    (
+        "data.saved",
+        "已保存，并已记入日志。",
+        "Saved, and recorded in the journal.",
+    ),
+    (
+        "data.change_types",
+        "修改类型（生成新版本）",
+        "Change the types (as a new version)",
+    ),
     (
         "data.apply",
         "确认修复，生成新版本",

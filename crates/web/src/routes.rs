@@ -154,6 +154,11 @@ impl RouteTable {
             )
             .add(
                 Method::POST,
+                "/api/v1/datasets/{id}/schema",
+                post(dh::retype),
+            )
+            .add(
+                Method::POST,
                 "/api/v1/datasets/{id}/classification",
                 post(dh::classify),
             )
@@ -205,6 +210,7 @@ impl RouteTable {
             )
             .add(Method::GET, "/data/datasets", get(pg::catalogue))
             .add(Method::GET, "/data/datasets/{id}", get(pg::dataset))
+            .add(Method::POST, "/data/datasets/{id}/schema", post(pg::retype))
             .add(
                 Method::POST,
                 "/data/datasets/{id}/classification",

@@ -212,6 +212,27 @@ async fn steward_pages_grants_and_scorecards() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The schema form: a column's type changed as a new version.
+    let res = app
+        .post_form(
+            "/data/datasets/population-registry/schema",
+            &cookie,
+            &format!("csrf={csrf}&type.registered_on=text"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = body_text(
+        app.get(
+            "/data/datasets/population-registry?done=schema",
+            Some(&cookie),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        page.contains("column types changed from version 2"),
+        "lineage of the retype"
+    );
 
     // A grant requested over the API by HRSS, decided on the page by the owner.
     let hrss = app.token("hrss.official").await;

@@ -29,8 +29,8 @@ mod scorecard;
 pub mod seed;
 
 pub use datasets::{
-    BadRowReport, ColumnSummary, Dataset, DatasetPage, FREQUENCIES, Lineage, NewDataset,
-    ProfileSummary, Upload, UploadFormat, UploadReport, Version,
+    BadRowReport, COLUMN_TYPES, ColumnSummary, Dataset, DatasetPage, FREQUENCIES, Lineage,
+    NewDataset, ProfileSummary, Upload, UploadFormat, UploadReport, Version, type_name,
 };
 pub use door::{MAX_PAGE, ReadBasis, ReadRequest, RowSelection, RowsRead, rows_to_csv};
 pub use files::DataFiles;

@@ -255,6 +255,32 @@ pub async fn classify(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// New column types.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct SchemaBody {
+    /// (column, type) pairs; types: text, integer, decimal, boolean, date, timestamp.
+    pub types: Vec<(String, String)>,
+}
+
+/// Edits the schema: the current version re-read with new column types, as a new version.
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/schema", request_body = SchemaBody,
+    params(("id" = String, Path, description = "dataset id")),
+    responses((status = 201, body = UploadReport), (status = 422, body = ErrorBody)))]
+pub async fn retype(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<SchemaBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<UploadReport>), ApiError> {
+    let who = who(&caller)?;
+    let Json(b) = body.map_err(bad_json)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.platform.retype_columns(who, &id, b.types).await?),
+    ))
+}
+
 /// Previews a repair of the current version.
 #[utoipa::path(post, path = "/api/v1/datasets/{id}/repair/preview", request_body = RepairRequest,
     params(("id" = String, Path, description = "dataset id")),

@@ -39,6 +39,7 @@ use utoipa::OpenApi;
         datahub::save_rules,
         datahub::run_quality,
         datahub::classify,
+        datahub::retype,
         datahub::repair_preview,
         datahub::repair_apply,
         datahub::my_grants,
@@ -76,6 +77,7 @@ use utoipa::OpenApi;
         datahub::ClassificationBody,
         datahub::MyGrants,
         datahub::ThresholdsBody,
+        datahub::SchemaBody,
     ))
 )]
 pub struct ApiDoc;

@@ -11,7 +11,7 @@ use crate::error::PageError;
 use crate::viewer::Viewer;
 use askama::Template;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Multipart, Path, State};
+use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use govops_core::access::{Action, Resource};
@@ -97,6 +97,7 @@ struct DatasetView {
     repair_keys: String,
     rules_text: String,
     levels: [Sensitivity; 4],
+    types: [&'static str; 6],
 }
 
 impl DatasetView {
@@ -108,6 +109,9 @@ impl DatasetView {
     }
     fn cell(&self, c: &Option<String>) -> String {
         c.clone().unwrap_or_default()
+    }
+    fn type_of(&self, t: &str) -> &'static str {
+        govops_core::datahub::type_name(t)
     }
     fn key(&self, prefix: &str, name: &str) -> String {
         format!("{prefix}{name}")
@@ -192,6 +196,7 @@ async fn render_dataset(
             repair_keys: kept.repair_keys,
             rules_text,
             levels: Sensitivity::ALL,
+            types: govops_core::datahub::COLUMN_TYPES,
         },
     ))
 }
@@ -201,9 +206,16 @@ pub async fn dataset(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let who = signed_in(&viewer)?;
-    render_dataset(&state, &viewer, who, &id, Kept::default()).await
+    let kept = Kept {
+        notice: q
+            .contains_key("done")
+            .then(|| viewer.lang.t("data.saved").to_string()),
+        ..Kept::default()
+    };
+    render_dataset(&state, &viewer, who, &id, kept).await
 }
 
 fn back_to(id: &str, notice: &str) -> Response {
@@ -253,6 +265,25 @@ pub async fn classify(
         .await
     {
         Ok(()) => Ok(back_to(&id, "classified")),
+        Err(e) => on_error(&state, &viewer, who, &id, e, Kept::default()).await,
+    }
+}
+
+/// Edits the column types (steward): a new version.
+pub async fn retype(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Result<Form<Fields>, FormRejection>,
+) -> Result<Response, PageError> {
+    let who = signed_in(&viewer)?;
+    let f = form_of(&viewer, form)?;
+    let types: Vec<(String, String)> = f
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("type.")?.to_string(), v.clone())))
+        .collect();
+    match state.platform.retype_columns(who, &id, types).await {
+        Ok(_) => Ok(back_to(&id, "schema")),
         Err(e) => on_error(&state, &viewer, who, &id, e, Kept::default()).await,
     }
 }
