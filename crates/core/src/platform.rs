@@ -34,7 +34,7 @@ pub(crate) struct PlatformInner {
     pub access: Access,
     pub limiter: LoginLimiter,
     pub catalogue: CatalogueState,
-    pub datafiles: crate::datahub::DataFiles,
+    pub datafiles: std::sync::RwLock<crate::datahub::DataFiles>,
 }
 
 impl Platform {
@@ -52,7 +52,9 @@ impl Platform {
                 access,
                 limiter: LoginLimiter::default(),
                 catalogue,
-                datafiles: crate::datahub::DataFiles::for_database(&settings.database_url),
+                datafiles: std::sync::RwLock::new(crate::datahub::DataFiles::for_database(
+                    &settings.database_url,
+                )),
             }),
         })
     }

@@ -43,6 +43,12 @@ pub struct Settings {
     )]
     pub services_dir: PathBuf,
 
+    /// Folder of the data hub's dataset files (Parquet, one per version); default:
+    /// `datasets/` beside the SQLite database, or `govops-data/datasets` for PostgreSQL
+    /// (every node must see the same folder).
+    #[arg(long, env = "GOVOPS_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+
     /// Set when people reach the site over HTTPS (directly or via a proxy): Secure cookies and HSTS.
     #[arg(long, env = "GOVOPS_TLS", default_value_t = false, global = true)]
     pub tls: bool,

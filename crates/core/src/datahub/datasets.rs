@@ -455,8 +455,21 @@ pub(crate) struct Prepared {
 }
 
 impl Platform {
-    pub(crate) fn datafiles(&self) -> &super::DataFiles {
-        &self.inner.datafiles
+    pub(crate) fn datafiles(&self) -> super::DataFiles {
+        match self.inner.datafiles.read() {
+            Ok(f) => f.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Puts dataset files under `dir` instead of the default (beside the SQLite file, or
+    /// `govops-data/datasets` for PostgreSQL). Set it at start, before any upload.
+    pub fn set_data_dir(&self, dir: impl Into<std::path::PathBuf>) {
+        let files = super::DataFiles::new(dir);
+        match self.inner.datafiles.write() {
+            Ok(mut f) => *f = files,
+            Err(poisoned) => *poisoned.into_inner() = files,
+        }
     }
 
     /// One dataset, without an access check (callers check).
@@ -612,7 +625,7 @@ impl Platform {
             Some((_, text)) => self.load_references(text).await?,
             None => Default::default(),
         };
-        let files = self.datafiles().clone();
+        let files = self.datafiles();
         let now = self.now();
         blocking(move || {
             let ingested = read()?;
@@ -1211,7 +1224,7 @@ impl Platform {
                 problems,
             ));
         }
-        let files = self.datafiles().clone();
+        let files = self.datafiles();
         let wanted = types.clone();
         let prepared = self
             .prepare_version(&ds, move || {

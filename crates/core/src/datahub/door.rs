@@ -203,7 +203,7 @@ impl Platform {
             .iter()
             .any(|(_, m, sensitive)| *sensitive && m.is_none());
 
-        let files = self.datafiles().clone();
+        let files = self.datafiles();
         let filter = allowance.filter.clone();
         let selection = req.rows.clone();
         let wanted_cols = wanted.clone();

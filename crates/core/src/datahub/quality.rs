@@ -235,7 +235,7 @@ impl Platform {
                 )
             })?;
             let (_, sha) = self.version_file(&ds, None).await?;
-            let files = self.datafiles().clone();
+            let files = self.datafiles();
             let set = blocking(move || {
                 let (_, batches) = files.read(&sha)?;
                 ReferenceSet::from_batches(&batches, &key, value.as_deref())
@@ -266,7 +266,7 @@ impl Platform {
         let references = self.load_references(text).await?;
         if ds.current_version > 0 {
             let (_, sha) = self.version_file(&ds, None).await?;
-            let files = self.datafiles().clone();
+            let files = self.datafiles();
             let body = text.to_string();
             let now = self.now();
             blocking(move || {
@@ -340,7 +340,7 @@ impl Platform {
         };
         let references = self.load_references(&text).await?;
         let (version, sha) = self.version_file(ds, None).await?;
-        let files = self.datafiles().clone();
+        let files = self.datafiles();
         let now = self.now();
         let run = blocking(move || {
             let (schema, batches) = files.read(&sha)?;

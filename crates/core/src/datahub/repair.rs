@@ -140,7 +140,7 @@ impl Platform {
         let (ds, version, sha) = self.repair_context(who, dataset).await?;
         let plan = plan_of(req)?;
         let classes = self.column_classes(&ds).await?;
-        let files = self.datafiles().clone();
+        let files = self.datafiles();
         let proposal: Proposal = blocking(move || {
             let (_, batches) = files.read(&sha)?;
             propose(&batches, &plan).map_err(|e| data_error("datahub.repair.invalid", e))
@@ -190,7 +190,7 @@ impl Platform {
     ) -> Result<UploadReport> {
         let (ds, version, sha) = self.repair_context(who, dataset).await?;
         let plan = plan_of(req)?;
-        let files = self.datafiles().clone();
+        let files = self.datafiles();
         let (changed, removed, cells) = blocking({
             let files = files.clone();
             let sha = sha.clone();
