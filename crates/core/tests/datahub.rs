@@ -674,13 +674,7 @@ async fn demo_datasets_have_defects_and_scorecards_give_cards() {
 }
 
 async fn scorecards_and_open_search(db: &TestDb) {
-    let p = db.open().await;
-    // PostgreSQL has no database file to put the dataset files beside.
-    let files = tempfile::tempdir().unwrap();
-    if db.url.starts_with("postgres") {
-        p.set_data_dir(files.path());
-    }
-    p.seed_demo().await.unwrap();
+    let p = seeded(db).await;
     let ops = who(&p, "gsdm.ops").await;
     let cards = p.scorecards(&ops).await.unwrap();
     assert_eq!(cards.departments.len(), 3);
