@@ -284,10 +284,8 @@ async fn upload_reports_bad_rows_keeps_versions_and_refuses_cleanly() {
 /// model and read the platform offers is serialized and searched for raw resident IDs
 /// and phone numbers; only an unmasked read under an approved grant shows them, and that
 /// read is journaled with its purpose.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_read_path_returns_sensitive_values_without_the_door() {
-    let db = TestDb::sqlite();
-    let p = seeded(&db).await;
+async fn no_read_path_returns_sensitive_values_without_the_door(db: &TestDb) {
+    let p = seeded(db).await;
     let people = govops_core::demo::people().unwrap();
     let secrets: Vec<String> = people
         .iter()
@@ -533,6 +531,11 @@ async fn no_read_path_returns_sensitive_values_without_the_door() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
 }
+
+on_both!(
+    the_door,
+    no_read_path_returns_sensitive_values_without_the_door
+);
 
 /// Serializes read models for the leak search.
 trait Erased {

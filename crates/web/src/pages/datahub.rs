@@ -146,28 +146,40 @@ async fn render_dataset(
     };
     let manage = allows(Action::DataManage);
     let decide = allows(Action::DataGrantDecide);
+    // Failing-row samples: one read through the door (journaled once), shown per rule.
     let mut samples = Vec::new();
     if manage && let Some(run) = d.runs.first() {
-        for rule in run.rules.iter().filter(|r| !r.failing_rows.is_empty()) {
-            let rows = p
+        let mut wanted: Vec<u64> = run
+            .rules
+            .iter()
+            .flat_map(|r| r.failing_rows.iter().copied())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if !wanted.is_empty() {
+            let all = p
                 .read_rows(
                     Some(who),
                     ReadRequest {
                         dataset: id.to_string(),
                         version: Some(run.version),
                         basis: ReadBasis::Steward,
-                        purpose: format!("failing rows of rule {}", rule.id),
+                        purpose: "failing-row samples of the latest quality run".into(),
                         columns: None,
-                        rows: RowSelection::Rows(rule.failing_rows.clone()),
+                        rows: RowSelection::Rows(wanted),
                         unmasked: false,
                     },
                 )
                 .await
                 .map_err(|e| viewer.fail(e))?;
-            samples.push(Samples {
-                rule: rule.id.clone(),
-                rows,
-            });
+            for rule in run.rules.iter().filter(|r| !r.failing_rows.is_empty()) {
+                let mut rows = all.clone();
+                rows.rows.retain(|(n, _)| rule.failing_rows.contains(n));
+                samples.push(Samples {
+                    rule: rule.id.clone(),
+                    rows,
+                });
+            }
         }
     }
     let status = match &kept.errors {
