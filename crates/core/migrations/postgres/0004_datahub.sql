@@ -114,4 +114,4 @@ CREATE TABLE scorecard_thresholds (
     set_ms        BIGINT NOT NULL
 );
 INSERT INTO scorecard_thresholds (id, red_below, yellow_below, set_by, set_ms)
-VALUES (1, 6000, 8500, 'system:migration', 0);
+VALUES (1, 9500, 9900, 'system:migration', 0);
