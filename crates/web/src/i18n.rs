@@ -372,6 +372,22 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     // The data hub (数据中台).
     ("data.after", "修复后", "After"),
     ("data.schema", "字段类型", "Column types"),
+    ("data.request_grant", "申请共享", "Request access"),
+    (
+        "data.row_filter_hint",
+        "可选，例如：district = 东城区, 朝阳区",
+        "Optional, e.g. district = 东城区, 朝阳区",
+    ),
+    (
+        "data.valid_days",
+        "有效天数（1–366）",
+        "Days in force (1–366)",
+    ),
+    (
+        "data.ask_unmasked",
+        "申请不脱敏访问（须说明用途，每次访问记入日志）",
+        "Ask for unmasked values (the purpose is required; every read is journaled)",
+    ),
     (
         "data.saved",
         "已保存，并已记入日志。",

@@ -230,6 +230,7 @@ impl RouteTable {
             .add(Method::POST, "/data/datasets/{id}/open", post(pg::set_open))
             .add(Method::GET, "/data/upload", get(pg::upload_form))
             .add(Method::POST, "/data/upload", post(pg::upload_submit))
+            .add(Method::POST, "/data/grants", post(pg::request_grant))
             .add(
                 Method::POST,
                 "/data/grants/{id}/decision",

@@ -247,7 +247,28 @@ async fn steward_pages_grants_and_scorecards() {
     assert_eq!(res.status(), StatusCode::CREATED);
     let grant: serde_json::Value = serde_json::from_str(&body_text(res).await).unwrap();
     let id = grant["id"].as_str().unwrap().to_string();
+    // Another request through the page form: a purpose that is too short is refused
+    // beside its field.
+    let (hrss_cookie, hrss_csrf) = app.browser("hrss.official").await;
+    let res = app
+        .post_form(
+            "/data/grants",
+            &hrss_cookie,
+            &format!("csrf={hrss_csrf}&dataset=population-registry&grantee_department=hrss&column=name&purpose=x&valid_days=30"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body_text(res).await.contains("href=\"#purpose\""));
+    let res = app
+        .post_form(
+            "/data/grants",
+            &hrss_cookie,
+            &format!("csrf={hrss_csrf}&dataset=population-registry&grantee_department=hrss&column=name&column=district&purpose=count+residents+by+district&valid_days=30"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let steward_home = body_text(app.get("/steward", Some(&cookie)).await).await;
+    assert!(steward_home.contains("count residents by district"));
     assert!(steward_home.contains("check enrolment names"));
     let res = app
         .post_form(

@@ -16,9 +16,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use govops_core::access::{Action, Resource};
 use govops_core::datahub::{
-    Dataset, DatasetPage, FREQUENCIES, GrantDecision, ReadBasis, ReadRequest, RepairPreview,
-    RepairRequest, RowSelection, RowsRead, Scorecards, Sensitivity, Upload, UploadFormat,
-    UploadReport, Usage,
+    Dataset, DatasetPage, FREQUENCIES, GrantDecision, GrantRequest, ReadBasis, ReadRequest,
+    RepairPreview, RepairRequest, RowSelection, RowsRead, Scorecards, Sensitivity, Upload,
+    UploadFormat, UploadReport, Usage,
 };
 use govops_core::identity::Principal;
 use govops_core::{CoreError, ErrorKind};
@@ -98,6 +98,7 @@ struct DatasetView {
     rules_text: String,
     levels: [Sensitivity; 4],
     types: [&'static str; 6],
+    my_departments: Vec<String>,
 }
 
 impl DatasetView {
@@ -209,8 +210,23 @@ async fn render_dataset(
             rules_text,
             levels: Sensitivity::ALL,
             types: govops_core::datahub::COLUMN_TYPES,
+            my_departments: my_departments(who),
         },
     ))
+}
+
+/// The departments the viewer may request grants for.
+fn my_departments(who: &Principal) -> Vec<String> {
+    use govops_core::identity::Role;
+    let mut out: Vec<String> = Vec::new();
+    for r in [Role::Official, Role::DepartmentHead, Role::DataSteward] {
+        for d in who.departments_as(r) {
+            if !out.iter().any(|x| x == d) {
+                out.push(d.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// A dataset's page.
@@ -416,6 +432,34 @@ pub async fn set_open(
     match p.set_dataset_open(who, &id, open).await {
         Ok(()) => Ok(back_to(&id, "open")),
         Err(e) => on_error(&state, &viewer, who, &id, e, Kept::default()).await,
+    }
+}
+
+/// Requests a grant for one of the viewer's departments.
+pub async fn request_grant(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: Result<Form<Fields>, FormRejection>,
+) -> Result<Response, PageError> {
+    let who = signed_in(&viewer)?;
+    let f = form_of(&viewer, form)?;
+    let dataset = field(&f, "dataset").to_string();
+    let req = GrantRequest {
+        dataset: dataset.clone(),
+        grantee_department: field(&f, "grantee_department").to_string(),
+        columns: f
+            .iter()
+            .filter(|(k, _)| k == "column")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        row_filter: field(&f, "row_filter").to_string(),
+        purpose: field(&f, "purpose").to_string(),
+        unmasked: field(&f, "unmasked") == "true",
+        valid_days: field(&f, "valid_days").trim().parse().unwrap_or(0),
+    };
+    match state.platform.request_grant(who, req).await {
+        Ok(_) => Ok(back_to(&dataset, "requested")),
+        Err(e) => on_error(&state, &viewer, who, &dataset, e, Kept::default()).await,
     }
 }
 
