@@ -267,10 +267,7 @@ impl Platform {
         let mut owned_depts: Vec<&str> = who.departments_as(Role::DataSteward);
         owned_depts.extend(who.departments_as(Role::DepartmentHead));
         let now = crate::clock::to_ms(self.now());
-        let sql = format!(
-            "{GRANT_COLUMNS} g WHERE EXISTS (SELECT 1 FROM datasets d WHERE d.id = g.dataset_id) \
-             ORDER BY created_ms DESC, id"
-        );
+        let sql = format!("{GRANT_COLUMNS} ORDER BY created_ms DESC, id");
         let all: Vec<Grant> = sqlx::query_as::<_, GrantRow>(sqlx::AssertSqlSafe(sql))
             .fetch_all(self.store().pool())
             .await?
