@@ -13,7 +13,7 @@ use crate::store::Val;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use govops_data::ingest::{BadRow, CsvOptions, CsvReader, OnBadRow};
-use govops_data::profile::{DatasetProfile, profile_batches};
+use govops_data::profile::{DatasetProfile, Profiler};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::FromRow;
@@ -323,31 +323,49 @@ pub(crate) fn require_text(field: &str, value: &str, what: &str) -> Option<Field
     })
 }
 
-/// The result of reading an upload: schema, batches and the skipped rows.
-pub(crate) struct Ingested {
-    pub schema: SchemaRef,
-    pub batches: Vec<RecordBatch>,
-    pub bad_rows: Vec<BadRow>,
+/// A version being read: a stream of batches (an upload, or a stored file), or batches
+/// already in memory (repairs).
+pub(crate) enum Ingested {
+    /// CSV, or XLSX converted to CSV.
+    Csv(CsvReader<Cursor<Vec<u8>>>),
+    /// Parquet, row group by row group.
+    Parquet(
+        SchemaRef,
+        Box<dyn Iterator<Item = DataResult<RecordBatch>> + Send>,
+    ),
+    /// Batches in memory.
+    Batches(SchemaRef, std::vec::IntoIter<RecordBatch>),
 }
 
-fn read_csv_like<R: std::io::Read>(mut r: CsvReader<R>) -> Result<Ingested> {
-    let schema = r.schema();
-    let mut batches = Vec::new();
-    while let Some(b) = r
-        .next_batch()
-        .map_err(|e| data_error("datahub.upload.bad_row", e))?
-    {
-        batches.push(b);
+type DataResult<T> = std::result::Result<T, govops_data::DataError>;
+
+impl Ingested {
+    pub(crate) fn schema(&self) -> SchemaRef {
+        match self {
+            Self::Csv(r) => r.schema(),
+            Self::Parquet(s, _) | Self::Batches(s, _) => s.clone(),
+        }
     }
-    Ok(Ingested {
-        schema,
-        batches,
-        bad_rows: r.bad_rows().to_vec(),
-    })
+
+    pub(crate) fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        let code = "datahub.upload.bad_row";
+        match self {
+            Self::Csv(r) => r.next_batch().map_err(|e| data_error(code, e)),
+            Self::Parquet(_, it) => it.next().transpose().map_err(|e| data_error(code, e)),
+            Self::Batches(_, it) => Ok(it.next()),
+        }
+    }
+
+    pub(crate) fn bad_rows(&self) -> Vec<BadRow> {
+        match self {
+            Self::Csv(r) => r.bad_rows().to_vec(),
+            _ => Vec::new(),
+        }
+    }
 }
 
-/// Reads an upload into Arrow. Blocking.
-pub(crate) fn ingest(upload: &Upload, schema: Option<SchemaRef>) -> Result<Ingested> {
+/// Opens an upload as a stream of batches. Blocking.
+pub(crate) fn ingest(upload: Upload, schema: Option<SchemaRef>) -> Result<Ingested> {
     let options = CsvOptions {
         on_bad_row: if upload.refuse_bad_rows {
             OnBadRow::Refuse
@@ -359,27 +377,18 @@ pub(crate) fn ingest(upload: &Upload, schema: Option<SchemaRef>) -> Result<Inges
     };
     let code = "datahub.upload.unreadable";
     match upload.format {
-        UploadFormat::Csv => read_csv_like(
-            CsvReader::new(Cursor::new(upload.bytes.as_slice()), options)
+        UploadFormat::Csv => Ok(Ingested::Csv(
+            CsvReader::new(Cursor::new(upload.bytes), options).map_err(|e| data_error(code, e))?,
+        )),
+        UploadFormat::Xlsx => Ok(Ingested::Csv(
+            govops_data::ingest::read_xlsx(Cursor::new(upload.bytes), None, options)
                 .map_err(|e| data_error(code, e))?,
-        ),
-        UploadFormat::Xlsx => read_csv_like(
-            govops_data::ingest::read_xlsx(Cursor::new(upload.bytes.as_slice()), None, options)
-                .map_err(|e| data_error(code, e))?,
-        ),
+        )),
         UploadFormat::Parquet => {
-            let bytes = bytes::Bytes::from(upload.bytes.clone());
+            let bytes = bytes::Bytes::from(upload.bytes);
             let (schema, reader) =
                 govops_data::ingest::read_parquet(bytes, 8192).map_err(|e| data_error(code, e))?;
-            let mut batches = Vec::new();
-            for b in reader {
-                batches.push(b.map_err(|e| data_error(code, e))?);
-            }
-            Ok(Ingested {
-                schema,
-                batches,
-                bad_rows: Vec::new(),
-            })
+            Ok(Ingested::Parquet(schema, Box::new(reader)))
         }
     }
 }
@@ -608,7 +617,7 @@ impl Platform {
         )?;
         let source = format!("upload:{}", upload.file_name);
         let prepared = self
-            .prepare_version(&ds, move || ingest(&upload, None))
+            .prepare_version(&ds, move || ingest(upload, None))
             .await?;
         self.record_version(who.actor(), &ds, source, prepared, None)
             .await
@@ -628,27 +637,26 @@ impl Platform {
         let files = self.datafiles();
         let now = self.now();
         blocking(move || {
-            let ingested = read()?;
-            if ingested.batches.iter().all(|b| b.num_rows() == 0) {
-                return Err(CoreError::invalid(
-                    "datahub.upload.empty",
-                    "The file has a header but no rows that could be read; nothing was stored.",
-                ));
-            }
-            let profile = profile_batches(&ingested.schema, &ingested.batches);
-            let classes = masks::suggest(&profile);
-            let summary = summarize(&profile, &classes);
-            let run = match &rules {
-                Some((rev, text)) => Some(
-                    quality::run_rules(
-                        *rev,
-                        text,
-                        &ingested.schema,
-                        &ingested.batches,
-                        &references,
-                        now,
-                    )
-                    .map_err(|mut e| {
+            let mut src = read()?;
+            let schema = src.schema();
+            // The first batch with rows, so an empty file stores nothing.
+            let first = loop {
+                match src.next_batch()? {
+                    Some(b) if b.num_rows() > 0 => break b,
+                    Some(_) => {}
+                    None => {
+                        return Err(CoreError::invalid(
+                            "datahub.upload.empty",
+                            "The file has a header but no rows that could be read; nothing was stored.",
+                        ));
+                    }
+                }
+            };
+            let mut profiler = Profiler::new(&schema);
+            let mut run = match &rules {
+                Some((rev, text)) => Some((
+                    *rev,
+                    quality::start_run(text, &schema, &references, now).map_err(|mut e| {
                         // The file is to blame here, not the rules the steward saved.
                         for f in &mut e.fields {
                             f.field = "file".into();
@@ -661,18 +669,50 @@ impl Platform {
                         e.field = Some("file".into());
                         e
                     })?,
-                ),
+                )),
                 None => None,
             };
-            let stored = files.store(ingested.schema.clone(), &ingested.batches)?;
-            let schema: Vec<(String, String)> = ingested
-                .schema
+            // One pass: each batch is profiled, checked and written, then dropped.
+            let mut failure: Option<CoreError> = None;
+            let mut pending = Some(first);
+            let stream = std::iter::from_fn(|| {
+                let next = match pending.take() {
+                    Some(b) => Some(b),
+                    None => match src.next_batch() {
+                        Ok(b) => b,
+                        Err(e) => {
+                            failure = Some(e);
+                            return Some(Err(govops_data::DataError::Io(std::io::Error::other(
+                                "the upload stopped",
+                            ))));
+                        }
+                    },
+                };
+                next.map(|b| {
+                    profiler.push_batch(&b);
+                    if let Some((_, r)) = run.as_mut() {
+                        r.push_batch(&b);
+                    }
+                    Ok(b)
+                })
+            });
+            let stored = files.store_iter(schema.clone(), stream);
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            let stored = stored?;
+            let profile = profiler.finish();
+            let classes = masks::suggest(&profile);
+            let summary = summarize(&profile, &classes);
+            let run = run.map(|(rev, r)| quality::finish_run(rev, r));
+            let ingested = src;
+            let schema: Vec<(String, String)> = schema
                 .fields()
                 .iter()
                 .map(|f| (f.name().clone(), f.data_type().to_string()))
                 .collect();
             let bad_rows: Vec<BadRowReport> =
-                ingested.bad_rows.iter().map(BadRowReport::from).collect();
+                ingested.bad_rows().iter().map(BadRowReport::from).collect();
             let suggested = json!({
                 "columns": classes,
                 "level": masks::suggest_level(&profile),
@@ -1264,7 +1304,7 @@ impl Platform {
                     refuse_bad_rows: true,
                 };
                 ingest(
-                    &upload,
+                    upload,
                     Some(std::sync::Arc::new(arrow_schema::Schema::new(fields))),
                 )
             })

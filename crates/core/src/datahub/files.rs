@@ -86,9 +86,14 @@ impl DataFiles {
             .join(format!("{sha256}.parquet")))
     }
 
-    /// Writes `batches` as one Parquet file and moves it to its content address.
+    /// Writes a stream of batches as one Parquet file, holding one batch at a time, and
+    /// moves it to its content address; a failing stream leaves nothing behind.
     /// Blocking: call from `spawn_blocking`.
-    pub(crate) fn store(&self, schema: SchemaRef, batches: &[RecordBatch]) -> Result<StoredFile> {
+    pub(crate) fn store_iter(
+        &self,
+        schema: SchemaRef,
+        batches: impl Iterator<Item = std::result::Result<RecordBatch, govops_data::DataError>>,
+    ) -> Result<StoredFile> {
         let tmp_dir = self.root.join("tmp");
         std::fs::create_dir_all(&tmp_dir).map_err(|e| io_error("create", &tmp_dir, e))?;
         let tmp = tempfile_in(&tmp_dir)?;
@@ -98,8 +103,7 @@ impl DataFiles {
             hash: Sha256::new(),
             bytes: 0,
         };
-        let written =
-            govops_data::ingest::write_parquet(&mut w, schema, batches.iter().cloned().map(Ok));
+        let written = govops_data::ingest::write_parquet(&mut w, schema, batches);
         let rows = match written {
             Ok(rows) => rows,
             Err(e) => {

@@ -88,6 +88,17 @@ fn name_of<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// Compiles rule-set text for batches of `schema`, ready to be fed batch by batch.
+pub(crate) fn start_run<'r>(
+    text: &str,
+    schema: &SchemaRef,
+    references: &'r References,
+    now: OffsetDateTime,
+) -> Result<QualityRun<'r>> {
+    let rules = RuleSet::parse(text).map_err(|e| rule_problems(&e))?;
+    QualityRun::new(&rules, schema, references, now).map_err(|e| rule_problems(&e))
+}
+
 /// Runs rule-set text over batches. Blocking.
 pub(crate) fn run_rules(
     revision: i64,
@@ -97,12 +108,15 @@ pub(crate) fn run_rules(
     references: &References,
     now: OffsetDateTime,
 ) -> Result<PreparedRun> {
-    let rules = RuleSet::parse(text).map_err(|e| rule_problems(&e))?;
-    let mut run =
-        QualityRun::new(&rules, schema, references, now).map_err(|e| rule_problems(&e))?;
+    let mut run = start_run(text, schema, references, now)?;
     for b in batches {
         run.push_batch(b);
     }
+    Ok(finish_run(revision, run))
+}
+
+/// The summary of a finished run.
+pub(crate) fn finish_run(revision: i64, run: QualityRun<'_>) -> PreparedRun {
     let report = run.finish();
     let summary = QualityRunSummary {
         id: String::new(),
@@ -131,7 +145,7 @@ pub(crate) fn run_rules(
             .collect(),
         run_ms: 0,
     };
-    Ok(PreparedRun { revision, summary })
+    PreparedRun { revision, summary }
 }
 
 /// Records a run in the write that also records its version (or alone).

@@ -226,11 +226,7 @@ impl Platform {
                     .map_err(|e| data_error("datahub.repair.invalid", e))?;
                 let batches =
                     apply(&batches, &p).map_err(|e| data_error("datahub.repair.invalid", e))?;
-                Ok(Ingested {
-                    schema,
-                    batches,
-                    bad_rows: Vec::new(),
-                })
+                Ok(Ingested::Batches(schema, batches.into_iter()))
             })
             .await?;
         let rules = json!({ "request": req, "changes": cells }).to_string();

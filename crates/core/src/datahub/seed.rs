@@ -603,7 +603,7 @@ impl Platform {
                 refuse_bad_rows: false,
             };
             let prepared = self
-                .prepare_version(&ds, move || ingest(&upload, None))
+                .prepare_version(&ds, move || ingest(upload, None))
                 .await?;
             self.record_version(
                 "system:seed".into(),
