@@ -327,7 +327,7 @@ pub(crate) fn require_text(field: &str, value: &str, what: &str) -> Option<Field
 /// already in memory (repairs).
 pub(crate) enum Ingested {
     /// CSV, or XLSX converted to CSV.
-    Csv(CsvReader<Cursor<Vec<u8>>>),
+    Csv(Box<CsvReader<Cursor<Vec<u8>>>>),
     /// Parquet, row group by row group.
     Parquet(
         SchemaRef,
@@ -377,13 +377,13 @@ pub(crate) fn ingest(upload: Upload, schema: Option<SchemaRef>) -> Result<Ingest
     };
     let code = "datahub.upload.unreadable";
     match upload.format {
-        UploadFormat::Csv => Ok(Ingested::Csv(
+        UploadFormat::Csv => Ok(Ingested::Csv(Box::new(
             CsvReader::new(Cursor::new(upload.bytes), options).map_err(|e| data_error(code, e))?,
-        )),
-        UploadFormat::Xlsx => Ok(Ingested::Csv(
+        ))),
+        UploadFormat::Xlsx => Ok(Ingested::Csv(Box::new(
             govops_data::ingest::read_xlsx(Cursor::new(upload.bytes), None, options)
                 .map_err(|e| data_error(code, e))?,
-        )),
+        ))),
         UploadFormat::Parquet => {
             let bytes = bytes::Bytes::from(upload.bytes);
             let (schema, reader) =
