@@ -400,6 +400,8 @@ impl Platform {
             })
             .await?;
         let created = created + self.seed_demo_licences().await?;
+        // The data hub's demo datasets (population, business, social security).
+        let created = created + self.seed_datahub().await?;
         Ok(SeedReport { created })
     }
 }

@@ -10,6 +10,7 @@ pub mod access;
 pub mod cases;
 pub mod catalogue;
 pub mod clock;
+pub mod datahub;
 pub mod demo;
 pub mod error;
 pub mod identity;

@@ -41,6 +41,7 @@ pub(crate) struct PlatformInner {
     pub catalogue: CatalogueState,
     pub cases: CasesState,
     pub licences: Arc<crate::licences::Licences>,
+    pub datafiles: std::sync::RwLock<crate::datahub::DataFiles>,
 }
 
 impl Platform {
@@ -65,6 +66,9 @@ impl Platform {
                 catalogue,
                 cases,
                 licences,
+                datafiles: std::sync::RwLock::new(crate::datahub::DataFiles::for_database(
+                    &settings.database_url,
+                )),
             }),
         };
         platform.load_stored_calendar().await?;

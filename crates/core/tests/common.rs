@@ -45,7 +45,8 @@ impl TestDb {
         Some(TestDb {
             url: format!("{head}/{name}"),
             clock: start_clock(),
-            _dir: None,
+            // The data hub's files: PostgreSQL has no database folder to keep them in.
+            _dir: Some(tempfile::tempdir().unwrap()),
             pg: Some((base, name)),
         })
     }
@@ -96,9 +97,13 @@ impl TestDb {
             ),
             licences: Default::default(),
         };
-        Platform::open(&settings, Arc::new(self.clock.clone()))
+        let p = Platform::open(&settings, Arc::new(self.clock.clone()))
             .await
-            .unwrap()
+            .unwrap();
+        if let (Some(_), Some(dir)) = (&self.pg, &self._dir) {
+            p.set_data_dir(dir.path().join("datasets"));
+        }
+        p
     }
 
     pub async fn drop_db(self) {

@@ -85,6 +85,11 @@ pub struct Settings {
         global = true
     )]
     pub public_url: String,
+    /// Folder of the data hub's dataset files (Parquet, one per version); default:
+    /// `datasets/` beside the SQLite database, or `govops-data/datasets` for PostgreSQL
+    /// (every node must see the same folder).
+    #[arg(long, env = "GOVOPS_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
 
     /// Set when people reach the site over HTTPS (directly or via a proxy): Secure cookies and HSTS.
     #[arg(long, env = "GOVOPS_TLS", default_value_t = false, global = true)]

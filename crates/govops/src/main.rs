@@ -88,10 +88,14 @@ async fn open(s: &Settings) -> anyhow::Result<Platform> {
             public_url: s.public_url.clone(),
         },
     };
-    Platform::open(&settings, Arc::new(SystemClock))
+    let platform = Platform::open(&settings, Arc::new(SystemClock))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| format!("opening the database {}", s.database_url))
+        .with_context(|| format!("opening the database {}", s.database_url))?;
+    if let Some(dir) = &s.data_dir {
+        platform.set_data_dir(dir);
+    }
+    Ok(platform)
 }
 
 #[tokio::main]

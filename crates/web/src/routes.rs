@@ -292,4 +292,118 @@ pub fn table() -> RouteTable {
             "/issuers/{code}/status/{list}",
             get(api::licences::status_list),
         )
+        .datahub()
+}
+
+impl RouteTable {
+    /// The data hub: JSON API, CKAN Action API subset, DCAT-AP, downloads, pages.
+    fn datahub(self) -> Self {
+        use api::{ckan, datahub as dh};
+        use axum::routing::put;
+        use pages::datahub as pg;
+        self.add(Method::GET, "/api/v1/datasets", get(dh::list))
+            .add(Method::POST, "/api/v1/datasets", post(dh::create))
+            .add(Method::GET, "/api/v1/datasets/{id}", get(dh::show))
+            .add(
+                Method::POST,
+                "/api/v1/datasets/{id}/versions",
+                post(dh::upload),
+            )
+            .add(Method::GET, "/api/v1/datasets/{id}/rows", get(dh::rows))
+            .add(
+                Method::PUT,
+                "/api/v1/datasets/{id}/rules",
+                put(dh::save_rules),
+            )
+            .add(
+                Method::POST,
+                "/api/v1/datasets/{id}/quality-runs",
+                post(dh::run_quality),
+            )
+            .add(
+                Method::POST,
+                "/api/v1/datasets/{id}/schema",
+                post(dh::retype),
+            )
+            .add(
+                Method::POST,
+                "/api/v1/datasets/{id}/classification",
+                post(dh::classify),
+            )
+            .add(
+                Method::POST,
+                "/api/v1/datasets/{id}/repair/preview",
+                post(dh::repair_preview),
+            )
+            .add(
+                Method::POST,
+                "/api/v1/datasets/{id}/repair/apply",
+                post(dh::repair_apply),
+            )
+            .add(Method::GET, "/api/v1/grants", get(dh::my_grants))
+            .add(Method::POST, "/api/v1/grants", post(dh::request_grant))
+            .add(
+                Method::POST,
+                "/api/v1/grants/{id}/decision",
+                post(dh::decide_grant),
+            )
+            .add(Method::GET, "/api/v1/data-usage", get(dh::usage))
+            .add(Method::GET, "/api/v1/scorecards", get(dh::scorecards))
+            .add(
+                Method::PUT,
+                "/api/v1/scorecards/thresholds",
+                put(dh::set_thresholds),
+            )
+            .add(Method::GET, "/api/v1/open/catalog", get(ckan::dcat))
+            .add(Method::GET, "/api/3/action/{action}", get(ckan::action_get))
+            .add(
+                Method::POST,
+                "/api/3/action/{action}",
+                post(ckan::action_post),
+            )
+            .add(
+                Method::GET,
+                "/api/action/{action}",
+                get(ckan::action_get_unversioned),
+            )
+            .add(
+                Method::POST,
+                "/api/action/{action}",
+                post(ckan::action_post_unversioned),
+            )
+            .add(
+                Method::GET,
+                "/open/download/{resource}",
+                get(ckan::download),
+            )
+            .add(Method::GET, "/data/datasets", get(pg::catalogue))
+            .add(Method::GET, "/data/datasets/{id}", get(pg::dataset))
+            .add(Method::POST, "/data/datasets/{id}/schema", post(pg::retype))
+            .add(
+                Method::POST,
+                "/data/datasets/{id}/classification",
+                post(pg::classify),
+            )
+            .add(
+                Method::POST,
+                "/data/datasets/{id}/quality",
+                post(pg::run_quality),
+            )
+            .add(
+                Method::POST,
+                "/data/datasets/{id}/rules",
+                post(pg::save_rules),
+            )
+            .add(Method::POST, "/data/datasets/{id}/repair", post(pg::repair))
+            .add(Method::POST, "/data/datasets/{id}/open", post(pg::set_open))
+            .add(Method::GET, "/data/upload", get(pg::upload_form))
+            .add(Method::POST, "/data/upload", post(pg::upload_submit))
+            .add(Method::POST, "/data/grants", post(pg::request_grant))
+            .add(
+                Method::POST,
+                "/data/grants/{id}/decision",
+                post(pg::decide_grant),
+            )
+            .add(Method::GET, "/ops/scorecards", get(pg::scorecards))
+    }
 }

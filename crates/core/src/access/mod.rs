@@ -61,11 +61,27 @@ pub enum Action {
     LicenceManage,
     /// Rotate a department's issuer key.
     LicenceKeyRotate,
+    /// Read the data catalogue (dataset pages, grants, who uses what): staff.
+    DataCatalogueRead,
+    /// Manage a department's datasets and read them masked (its data steward).
+    DataManage,
+    /// Request a sharing grant for a department (its members).
+    DataGrantRequest,
+    /// Decide grants on a department's datasets (its data steward or head).
+    DataGrantDecide,
+    /// Read rows under a grant held by a department (its members).
+    DataGrantUse,
+    /// Read open data (anyone).
+    DataOpenRead,
+    /// See the departments' quality scorecards.
+    ScorecardView,
+    /// Set the scorecard thresholds.
+    ScorecardConfigure,
 }
 
 impl Action {
     /// Every action, for tests that walk them all.
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 32] = [
         Action::JournalCheckpointRead,
         Action::JournalProofRead,
         Action::JournalEntriesRead,
@@ -90,6 +106,14 @@ impl Action {
         Action::LicenceIssuerRead,
         Action::LicenceManage,
         Action::LicenceKeyRotate,
+        Action::DataCatalogueRead,
+        Action::DataManage,
+        Action::DataGrantRequest,
+        Action::DataGrantDecide,
+        Action::DataGrantUse,
+        Action::DataOpenRead,
+        Action::ScorecardView,
+        Action::ScorecardConfigure,
     ];
 
     /// The action's id in the policies.
@@ -119,6 +143,14 @@ impl Action {
             Action::LicenceIssuerRead => "licence.issuer.read",
             Action::LicenceManage => "licence.manage",
             Action::LicenceKeyRotate => "licence.key.rotate",
+            Action::DataCatalogueRead => "data.catalogue.read",
+            Action::DataManage => "data.manage",
+            Action::DataGrantRequest => "data.grant.request",
+            Action::DataGrantDecide => "data.grant.decide",
+            Action::DataGrantUse => "data.grant.use",
+            Action::DataOpenRead => "data.open.read",
+            Action::ScorecardView => "data.scorecard.view",
+            Action::ScorecardConfigure => "data.scorecard.configure",
         }
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod cases;
 pub mod catalogue;
+pub mod ckan;
+pub mod datahub;
 pub mod health;
 pub mod identity;
 pub mod journal;
@@ -50,6 +52,28 @@ use utoipa::OpenApi;
         licences::verify,
         licences::wallet,
         licences::change_status,
+        datahub::list,
+        datahub::create,
+        datahub::show,
+        datahub::upload,
+        datahub::rows,
+        datahub::save_rules,
+        datahub::run_quality,
+        datahub::classify,
+        datahub::retype,
+        datahub::repair_preview,
+        datahub::repair_apply,
+        datahub::my_grants,
+        datahub::request_grant,
+        datahub::decide_grant,
+        datahub::usage,
+        datahub::scorecards,
+        datahub::set_thresholds,
+        ckan::dcat,
+        ckan::action_get,
+        ckan::action_post,
+        ckan::action_get_unversioned,
+        ckan::action_post_unversioned,
         openapi_json,
     ),
     components(schemas(
@@ -92,6 +116,12 @@ use utoipa::OpenApi;
         govops_core::licences::LicenceSummary,
         licences::StatusChangeRequest,
         licences::StatusChanged,
+        datahub::RulesBody,
+        datahub::Revision,
+        datahub::ClassificationBody,
+        datahub::MyGrants,
+        datahub::ThresholdsBody,
+        datahub::SchemaBody,
     ))
 )]
 pub struct ApiDoc;

@@ -17,7 +17,7 @@ use govops_core::overview::{Counts, EnterpriseSummary, Profile, StaffMember};
 use serde::Deserialize;
 
 /// The signed-in principal, or the error that sends the viewer to sign in.
-fn signed_in(viewer: &Viewer) -> Result<&Principal, PageError> {
+pub(crate) fn signed_in(viewer: &Viewer) -> Result<&Principal, PageError> {
     viewer.principal().ok_or_else(|| {
         let mut e = CoreError::unauthenticated("Sign in to see this page.");
         if let Some(code) = viewer.session_notice {
@@ -243,6 +243,8 @@ pub async fn ops(State(state): State<AppState>, viewer: Viewer) -> Result<Respon
 struct Steward {
     page: PageCtx,
     departments: Vec<Department>,
+    datasets: Vec<govops_core::datahub::Dataset>,
+    to_decide: Vec<govops_core::datahub::Grant>,
 }
 
 /// The data steward's page.
@@ -253,14 +255,26 @@ pub async fn steward(State(state): State<AppState>, viewer: Viewer) -> Result<Re
         .check(Some(who), Action::StewardView, Resource::Platform)
         .map_err(|e| viewer.fail(e))?;
     let mut departments = Vec::new();
-    for code in who.departments_as(Role::DataSteward) {
+    let mine = who.departments_as(Role::DataSteward);
+    for code in &mine {
         departments.push(p.department(code).await.map_err(|e| viewer.fail(e))?);
     }
+    // The data hub: the datasets of these departments and the grants waiting on them.
+    let datasets = p
+        .datasets(who)
+        .await
+        .map_err(|e| viewer.fail(e))?
+        .into_iter()
+        .filter(|d| mine.contains(&d.owner_department.as_str()))
+        .collect();
+    let (_, to_decide) = p.my_grants(who).await.map_err(|e| viewer.fail(e))?;
     Ok(html(
         StatusCode::OK,
         &Steward {
             page: PageCtx::new(&viewer, "/steward", &state),
             departments,
+            datasets,
+            to_decide,
         },
     ))
 }

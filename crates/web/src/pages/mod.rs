@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod datahub;
 pub mod home;
 pub mod licences;
 pub mod public;
