@@ -706,3 +706,69 @@ async fn scorecards_and_open_search(db: &TestDb) {
 }
 
 on_both!(on_both_backends, scorecards_and_open_search);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parquet_uploads_keep_their_types() {
+    let db = TestDb::sqlite();
+    let p = seeded(&db).await;
+    let steward = who(&p, "amr.steward").await;
+    p.create_dataset(&steward, new_dataset("parquet-test", "amr"))
+        .await
+        .unwrap();
+    let text = "code,amount,day\nA,1,2024-01-02\nB,2,2024-02-03\n";
+    let mut reader = govops_data::ingest::CsvReader::new(
+        text.as_bytes(),
+        govops_data::ingest::CsvOptions::default(),
+    )
+    .unwrap();
+    let schema = reader.schema();
+    let batches: Vec<_> = reader.by_ref().collect();
+    let mut bytes = Vec::new();
+    govops_data::ingest::write_parquet(&mut bytes, schema, batches).unwrap();
+    let r = p
+        .upload_version(
+            &steward,
+            "parquet-test",
+            Upload {
+                format: UploadFormat::Parquet,
+                file_name: "t.parquet".into(),
+                bytes,
+                refuse_bad_rows: true,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.version, r.rows), (1, 2));
+    let page = p.dataset_page(&steward, "parquet-test").await.unwrap();
+    assert_eq!(
+        page.versions[0].schema,
+        [
+            ("code".to_string(), "Utf8".to_string()),
+            ("amount".into(), "Int64".into()),
+            ("day".into(), "Date32".into())
+        ]
+    );
+    // Garbage that claims to be Parquet is refused with a message, nothing stored.
+    let e = p
+        .upload_version(
+            &steward,
+            "parquet-test",
+            Upload {
+                format: UploadFormat::Parquet,
+                file_name: "t.parquet".into(),
+                bytes: b"not parquet".to_vec(),
+                refuse_bad_rows: true,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Invalid);
+    assert_eq!(
+        p.dataset_page(&steward, "parquet-test")
+            .await
+            .unwrap()
+            .versions
+            .len(),
+        1
+    );
+}
