@@ -585,12 +585,33 @@ async fn confirmed_classification_changes_masks_and_is_journaled(db: &TestDb) {
         if c.0 == "legal_rep_name" {
             c.2 = "redact".into();
         }
+        // Suggested public, confirmed personal: its profile values must be masked too.
+        if c.0 == "status" {
+            c.1 = "personal".into();
+            c.2 = "redact".into();
+        }
     }
     p.confirm_classification(&steward, "business-registry", cols, "important")
         .await
         .unwrap();
     let page = p.dataset_page(&steward, "business-registry").await.unwrap();
     assert!(page.classes.iter().all(|c| c.confirmed));
+    // The profile now masks the newly personal column's values as well.
+    let names = page
+        .profile
+        .columns
+        .iter()
+        .find(|c| c.name == "status")
+        .unwrap();
+    assert!(!names.top_values.is_empty());
+    assert!(
+        names
+            .top_values
+            .iter()
+            .all(|(v, _)| v.chars().all(|c| c == '*')),
+        "{:?}",
+        names.top_values
+    );
     assert_eq!(page.dataset.data_level.as_deref(), Some("important"));
     let rows = p
         .read_rows(

@@ -936,8 +936,34 @@ impl Platform {
             .check(Some(who), Action::DataCatalogueRead, Resource::Platform)?;
         let ds = self.dataset_row(dataset).await?;
         let versions = self.versions(dataset).await?;
-        let (profile, suggested) = self.version_profile(dataset, ds.current_version).await?;
+        let (mut profile, suggested) = self.version_profile(dataset, ds.current_version).await?;
         let classes = self.column_classes(&ds).await?;
+        // The stored profile masked what the suggestion masked; a column the steward
+        // has since confirmed as personal is masked here too.
+        let stored: Vec<ColumnClass> =
+            serde_json::from_value(suggested["columns"].clone()).unwrap_or_default();
+        for col in &mut profile.columns {
+            let was_masked = stored
+                .iter()
+                .find(|c| c.column == col.name)
+                .is_some_and(|c| c.sensitivity.is_masked());
+            let now = classes.iter().find(|c| c.column == col.name);
+            if let Some(c) = now
+                && c.sensitivity.is_masked()
+                && !was_masked
+            {
+                let m = masks::mask_from_str(&c.mask)
+                    .ok()
+                    .flatten()
+                    .unwrap_or(govops_data::mask::MaskType::Redact);
+                let show = |v: &str| masks::mask_text(v, &m);
+                col.min = col.min.as_deref().map(show);
+                col.max = col.max.as_deref().map(show);
+                for (v, _) in &mut col.top_values {
+                    *v = show(v);
+                }
+            }
+        }
         let runs = self.quality_runs(dataset, ds.current_version).await?;
         let ruleset = self.current_ruleset(dataset).await?;
         let grants = self.grants_on(dataset).await?;
