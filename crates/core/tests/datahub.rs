@@ -585,12 +585,33 @@ async fn confirmed_classification_changes_masks_and_is_journaled(db: &TestDb) {
         if c.0 == "legal_rep_name" {
             c.2 = "redact".into();
         }
+        // Suggested public, confirmed personal: its profile values must be masked too.
+        if c.0 == "status" {
+            c.1 = "personal".into();
+            c.2 = "redact".into();
+        }
     }
     p.confirm_classification(&steward, "business-registry", cols, "important")
         .await
         .unwrap();
     let page = p.dataset_page(&steward, "business-registry").await.unwrap();
     assert!(page.classes.iter().all(|c| c.confirmed));
+    // The profile now masks the newly personal column's values as well.
+    let names = page
+        .profile
+        .columns
+        .iter()
+        .find(|c| c.name == "status")
+        .unwrap();
+    assert!(!names.top_values.is_empty());
+    assert!(
+        names
+            .top_values
+            .iter()
+            .all(|(v, _)| v.chars().all(|c| c == '*')),
+        "{:?}",
+        names.top_values
+    );
     assert_eq!(page.dataset.data_level.as_deref(), Some("important"));
     let rows = p
         .read_rows(
@@ -706,3 +727,69 @@ async fn scorecards_and_open_search(db: &TestDb) {
 }
 
 on_both!(on_both_backends, scorecards_and_open_search);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parquet_uploads_keep_their_types() {
+    let db = TestDb::sqlite();
+    let p = seeded(&db).await;
+    let steward = who(&p, "amr.steward").await;
+    p.create_dataset(&steward, new_dataset("parquet-test", "amr"))
+        .await
+        .unwrap();
+    let text = "code,amount,day\nA,1,2024-01-02\nB,2,2024-02-03\n";
+    let mut reader = govops_data::ingest::CsvReader::new(
+        text.as_bytes(),
+        govops_data::ingest::CsvOptions::default(),
+    )
+    .unwrap();
+    let schema = reader.schema();
+    let batches: Vec<_> = reader.by_ref().collect();
+    let mut bytes = Vec::new();
+    govops_data::ingest::write_parquet(&mut bytes, schema, batches).unwrap();
+    let r = p
+        .upload_version(
+            &steward,
+            "parquet-test",
+            Upload {
+                format: UploadFormat::Parquet,
+                file_name: "t.parquet".into(),
+                bytes,
+                refuse_bad_rows: true,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.version, r.rows), (1, 2));
+    let page = p.dataset_page(&steward, "parquet-test").await.unwrap();
+    assert_eq!(
+        page.versions[0].schema,
+        [
+            ("code".to_string(), "Utf8".to_string()),
+            ("amount".into(), "Int64".into()),
+            ("day".into(), "Date32".into())
+        ]
+    );
+    // Garbage that claims to be Parquet is refused with a message, nothing stored.
+    let e = p
+        .upload_version(
+            &steward,
+            "parquet-test",
+            Upload {
+                format: UploadFormat::Parquet,
+                file_name: "t.parquet".into(),
+                bytes: b"not parquet".to_vec(),
+                refuse_bad_rows: true,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Invalid);
+    assert_eq!(
+        p.dataset_page(&steward, "parquet-test")
+            .await
+            .unwrap()
+            .versions
+            .len(),
+        1
+    );
+}

@@ -25,12 +25,13 @@ mod masks;
 mod open;
 mod quality;
 mod repair;
+mod schema;
 mod scorecard;
 pub mod seed;
 
 pub use datasets::{
-    BadRowReport, COLUMN_TYPES, ColumnSummary, Dataset, DatasetPage, FREQUENCIES, Lineage,
-    NewDataset, ProfileSummary, Upload, UploadFormat, UploadReport, Version, type_name,
+    BadRowReport, ColumnSummary, Dataset, DatasetPage, FREQUENCIES, Lineage, NewDataset,
+    ProfileSummary, Upload, UploadFormat, UploadReport, Version,
 };
 pub use door::{MAX_PAGE, ReadBasis, ReadRequest, RowSelection, RowsRead, rows_to_csv};
 pub use files::DataFiles;
@@ -39,6 +40,7 @@ pub use masks::{ColumnClass, Sensitivity, default_mask, mask_from_str, mask_to_s
 pub use open::{OpenDataset, OpenOrganization, OpenResource, OpenSearch};
 pub use quality::{QualityRunSummary, RuleSummary};
 pub use repair::{PreviewChange, RepairPreview, RepairRequest};
+pub use schema::{COLUMN_TYPES, type_name};
 pub use scorecard::{Card, DepartmentScore, ScorePoint, Scorecards, Thresholds};
 
 use crate::error::{CoreError, Result};
