@@ -5,12 +5,14 @@
 use crate::{AppState, api, pages, security};
 use axum::Router;
 use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use tower_http::limit::RequestBodyLimitLayer;
 
 /// The routes, and the list of what they are.
 pub struct RouteTable {
     router: Router<AppState>,
+    /// Routes that take uploaded files: a larger body limit.
+    uploads: Router<AppState>,
     /// Every (method, path) registered.
     pub list: Vec<(Method, &'static str)>,
 }
@@ -22,13 +24,31 @@ impl RouteTable {
         self
     }
 
+    fn add_upload(
+        mut self,
+        method: Method,
+        path: &'static str,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        self.list.push((method, path));
+        self.uploads = self.uploads.route(path, handler);
+        self
+    }
+
     /// Builds the router with its layers.
     pub fn into_router(self, state: AppState) -> Router {
         let limit = state.settings.max_body_bytes;
+        // Room for a file of the largest accepted size and the form around it.
+        let upload_limit = govops_core::cases::UPLOAD_MAX_BYTES + 256 * 1024;
         self.router
+            .layer(RequestBodyLimitLayer::new(limit))
+            .merge(
+                self.uploads
+                    .layer(RequestBodyLimitLayer::new(upload_limit))
+                    .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+            )
             .fallback(pages::not_found)
             .method_not_allowed_fallback(pages::method_not_allowed)
-            .layer(RequestBodyLimitLayer::new(limit))
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 security::layer,
@@ -41,6 +61,7 @@ impl RouteTable {
 pub fn table() -> RouteTable {
     let t = RouteTable {
         router: Router::new(),
+        uploads: Router::new(),
         list: Vec::new(),
     };
     t.add(Method::GET, "/", get(pages::public::index))
@@ -123,5 +144,87 @@ pub fn table() -> RouteTable {
             Method::POST,
             "/api/v1/admin/reload",
             post(api::catalogue::reload),
+        )
+        .add(Method::GET, "/apply/{id}", get(pages::cases::apply_form))
+        .add_upload(
+            Method::POST,
+            "/apply/{id}",
+            post(pages::cases::apply_submit),
+        )
+        .add(Method::GET, "/cases", get(pages::cases::my_cases))
+        .add(Method::GET, "/cases/{id}", get(pages::cases::case_page))
+        .add(
+            Method::POST,
+            "/cases/{id}/withdraw",
+            post(pages::cases::withdraw),
+        )
+        .add(
+            Method::POST,
+            "/cases/{id}/resubmit",
+            post(pages::cases::resubmit),
+        )
+        .add(Method::POST, "/cases/{id}/act", post(pages::cases::act))
+        .add(
+            Method::POST,
+            "/cases/{id}/reveal",
+            post(pages::cases::reveal),
+        )
+        .add(Method::GET, "/uploads/{hash}", get(pages::cases::download))
+        .add(
+            Method::POST,
+            "/notices/read",
+            post(pages::cases::notices_read),
+        )
+        .add(
+            Method::POST,
+            "/workbench/bulk-approve",
+            post(pages::cases::bulk_approve),
+        )
+        .add(
+            Method::GET,
+            "/api/v1/services/{id}/form",
+            get(api::cases::form),
+        )
+        .add(Method::PUT, "/api/v1/drafts", put(api::cases::save_draft))
+        .add_upload(Method::POST, "/api/v1/uploads", post(api::cases::upload))
+        .add(
+            Method::GET,
+            "/api/v1/uploads/{hash}",
+            get(api::cases::download),
+        )
+        .add(Method::POST, "/api/v1/cases", post(api::cases::submit))
+        .add(Method::GET, "/api/v1/cases", get(api::cases::list))
+        .add(Method::GET, "/api/v1/cases/{id}", get(api::cases::detail))
+        .add(
+            Method::POST,
+            "/api/v1/cases/{id}/resubmit",
+            post(api::cases::resubmit),
+        )
+        .add(
+            Method::POST,
+            "/api/v1/cases/{id}/withdraw",
+            post(api::cases::withdraw),
+        )
+        .add(
+            Method::POST,
+            "/api/v1/cases/{id}/act",
+            post(api::cases::act),
+        )
+        .add(
+            Method::POST,
+            "/api/v1/cases/{id}/reveal",
+            post(api::cases::reveal),
+        )
+        .add(Method::GET, "/api/v1/tasks", get(api::cases::tasks))
+        .add(
+            Method::POST,
+            "/api/v1/tasks/bulk-approve",
+            post(api::cases::bulk_approve),
+        )
+        .add(Method::GET, "/api/v1/notices", get(api::cases::notices))
+        .add(
+            Method::POST,
+            "/api/v1/notices/read",
+            post(api::cases::notices_read),
         )
 }

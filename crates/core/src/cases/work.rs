@@ -366,6 +366,33 @@ impl Platform {
         Ok(errors)
     }
 
+    /// Every problem with an application, without submitting it: form fields and
+    /// materials (for showing all errors at once when something else already failed).
+    pub async fn check_application(
+        &self,
+        who: &Principal,
+        input: &SubmitInput,
+    ) -> Result<Vec<FieldError>> {
+        self.access()
+            .check(Some(who), Action::CaseApply, Resource::Platform)?;
+        let live = self.live_plan_or_404(&input.service)?;
+        let form = normalize(&live.plan, &input.form);
+        let mut errors: Vec<FieldError> = live
+            .plan
+            .validate_form(&form)
+            .into_iter()
+            .map(|f| FieldError {
+                field: f.field,
+                message: f.message,
+            })
+            .collect();
+        errors.extend(
+            self.check_materials(who, &input.service, &input.materials)
+                .await?,
+        );
+        Ok(errors)
+    }
+
     /// Submits an application. Every problem with the form and the materials is reported at
     /// once and nothing is stored. With an idempotency key, a repeated submission returns
     /// the case the first one created.
@@ -643,6 +670,8 @@ impl Platform {
         case_id: &str,
         input: &SubmitInput,
     ) -> Result<String> {
+        self.access()
+            .check(Some(who), Action::CaseApply, Resource::Platform)?;
         let (plan_id,): (String,) =
             sqlx::query_as("SELECT plan_id FROM cases WHERE id = $1 AND applicant_account = $2")
                 .bind(case_id.to_owned())
@@ -1156,6 +1185,8 @@ impl Platform {
         step: &str,
         action: TaskAction,
     ) -> Result<String> {
+        self.access()
+            .check(Some(who), Action::WorkbenchView, Resource::Platform)?;
         let row: Option<(String, String)> = sqlx::query_as(
             "SELECT department, role FROM case_tasks WHERE case_id = $1 AND step = $2",
         )
@@ -1310,6 +1341,8 @@ impl Platform {
         field: &str,
         reason: &str,
     ) -> Result<String> {
+        self.access()
+            .check(Some(who), Action::WorkbenchView, Resource::Platform)?;
         let reason = reason.trim();
         if reason.chars().count() < 4 {
             return Err(CoreError::invalid(

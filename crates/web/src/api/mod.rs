@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, and its OpenAPI description.
 
+pub mod cases;
 pub mod catalogue;
 pub mod health;
 pub mod identity;
@@ -29,6 +30,21 @@ use utoipa::OpenApi;
         catalogue::list,
         catalogue::guide,
         catalogue::reload,
+        cases::form,
+        cases::save_draft,
+        cases::upload,
+        cases::download,
+        cases::submit,
+        cases::list,
+        cases::detail,
+        cases::resubmit,
+        cases::withdraw,
+        cases::act,
+        cases::reveal,
+        cases::tasks,
+        cases::bulk_approve,
+        cases::notices,
+        cases::notices_read,
         openapi_json,
     ),
     components(schemas(
@@ -48,6 +64,22 @@ use utoipa::OpenApi;
         govops_core::catalogue::ServiceGuide,
         govops_core::catalogue::ReloadReport,
         govops_core::catalogue::DefinitionProblem,
+        govops_core::cases::ApplyForm,
+        govops_core::cases::SubmitInput,
+        govops_core::cases::Submitted,
+        govops_core::cases::CaseSummary,
+        govops_core::cases::CaseDetail,
+        govops_core::cases::TaskItem,
+        govops_core::cases::Notice,
+        govops_core::cases::StoredUpload,
+        govops_core::cases::TaskAction,
+        cases::CaseStatusBody,
+        cases::ActRequest,
+        cases::RevealRequest,
+        cases::Revealed,
+        cases::BulkRequest,
+        cases::BulkItem,
+        cases::BulkResult,
     ))
 )]
 pub struct ApiDoc;

@@ -20,11 +20,11 @@ pub struct FormErrors {
 }
 
 impl FormErrors {
-    fn none() -> Self {
+    pub(crate) fn none() -> Self {
         Self { list: Vec::new() }
     }
 
-    fn from_error(e: &CoreError) -> Self {
+    pub(crate) fn from_error(e: &CoreError) -> Self {
         let mut list = e.fields.clone();
         if list.is_empty() {
             list.push(FieldError {

@@ -125,12 +125,28 @@ pub async fn enterprise(
 struct Workbench {
     page: PageCtx,
     departments: Vec<(Department, bool)>,
+    tasks: Vec<govops_core::cases::TaskItem>,
+    bulk: Option<(usize, usize)>,
+}
+
+impl Workbench {
+    fn any_bulk(&self) -> bool {
+        self.tasks.iter().any(|t| t.checks_passed)
+    }
+}
+
+/// `?approved=N&of=M` after a bulk approval.
+#[derive(serde::Deserialize)]
+pub struct BulkDone {
+    approved: Option<usize>,
+    of: Option<usize>,
 }
 
 /// The official's workbench.
 pub async fn workbench(
     State(state): State<AppState>,
     viewer: Viewer,
+    q: axum::extract::Query<BulkDone>,
 ) -> Result<Response, PageError> {
     let who = signed_in(&viewer)?;
     let p = &state.platform;
@@ -147,11 +163,14 @@ pub async fn workbench(
         let head = who.departments_as(Role::DepartmentHead).contains(&code);
         departments.push((d, head));
     }
+    let tasks = p.my_tasks(who).await.map_err(|e| viewer.fail(e))?;
     Ok(html(
         StatusCode::OK,
         &Workbench {
             page: PageCtx::new(&viewer, "/workbench", &state),
             departments,
+            tasks,
+            bulk: q.approved.zip(q.of),
         },
     ))
 }

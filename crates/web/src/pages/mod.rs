@@ -2,6 +2,7 @@
 //! usable without JavaScript.
 
 pub mod auth;
+pub mod cases;
 pub mod catalogue;
 pub mod home;
 pub mod public;
@@ -98,9 +99,10 @@ impl PageCtx {
 }
 
 /// The pages of each role: (href, text key, action that opens it).
-pub fn role_pages() -> [(&'static str, &'static str, Action); 7] {
+pub fn role_pages() -> [(&'static str, &'static str, Action); 8] {
     [
         ("/portal", "portal.title", Action::PortalView),
+        ("/cases", "cases.title", Action::CaseApply),
         ("/enterprise", "enterprise.title", Action::EnterpriseView),
         ("/workbench", "workbench.title", Action::WorkbenchView),
         ("/ops", "ops.title", Action::OpsView),
