@@ -222,6 +222,15 @@ async fn verify(p: &Platform, cases: usize, journal_before: i64) -> anyhow::Resu
     if !report.ok() {
         bail!("the journal does not verify: {:?}", report.problems);
     }
+    let (state_avg, body_avg): (f64, f64) = sqlx::query_as(
+        "SELECT (SELECT AVG(LENGTH(state)) FROM cases), \
+         (SELECT AVG(LENGTH(body)) FROM journal_entries WHERE action LIKE 'case.%')",
+    )
+    .fetch_one(p.store().pool())
+    .await?;
+    println!(
+        "  stored: case state JSON {state_avg:.0} bytes on average at the end; journal entry body {body_avg:.0} bytes on average per step"
+    );
     println!(
         "  verified: {completed}/{cases} cases completed; {entries} journal entries from the run; journal of {} entries integrated and verified ({:.2} s, not timed)",
         report.entries,
