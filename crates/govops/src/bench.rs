@@ -1,6 +1,8 @@
 //! `govops bench`: measurements that need the whole platform (the pure crates have
 //! criterion benches of their own). Results are printed; BENCHMARKS.md records them.
 
+mod cases;
+
 use anyhow::{Context, anyhow};
 use clap::Subcommand;
 use govops_core::store::Val;
@@ -43,6 +45,39 @@ pub enum Which {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// The full case flow (food business licence: submit, accept, health ∥ fire, decide)
+    /// on SQLite, in-process and through the HTTP API: completed cases/s and p50/p99 per
+    /// step; with `--spiff`, the SpiffWorkflow peer in the same run and the ratio.
+    Cases {
+        /// Cases per run.
+        #[arg(long, default_value_t = 20_000)]
+        cases: usize,
+        /// Cases in flight at once.
+        #[arg(long, default_value_t = 256)]
+        concurrency: usize,
+        /// The service definitions folder (the shipped `services/`).
+        #[arg(long, default_value = "services")]
+        services: std::path::PathBuf,
+        /// Which parts to run.
+        #[arg(long, value_enum, default_value_t = CasesPart::Both)]
+        only: CasesPart,
+        /// Also run `python3 bench/spiff/run.py` with this many cases, grouped at the
+        /// same concurrency and one at a time, plus govops at concurrency 1 on as many
+        /// cases, and print the ratios (0 skips it).
+        #[arg(long, default_value_t = 0)]
+        spiff: usize,
+    },
+}
+
+/// The parts of `bench cases`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CasesPart {
+    /// In-process, then HTTP.
+    Both,
+    /// Calls into the platform only.
+    InProcess,
+    /// Through the JSON API only.
+    Http,
 }
 
 /// Runs one benchmark.
@@ -58,6 +93,13 @@ pub async fn run(which: Which) -> anyhow::Result<()> {
             rounds,
             licence_types,
         } => licence_status(rounds, licence_types).await,
+        Which::Cases {
+            cases,
+            concurrency,
+            services,
+            only,
+            spiff,
+        } => cases::run(cases, concurrency, &services, only, spiff).await,
     }
 }
 
@@ -160,7 +202,7 @@ async fn licence_status(rounds: usize, types_dir: std::path::PathBuf) -> anyhow:
     Ok(())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -170,6 +212,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 async fn open_fresh(
     url: Option<String>,
+) -> anyhow::Result<(Platform, Option<(String, String)>, tempfile::TempDir)> {
+    open_fresh_with(url, None).await
+}
+
+/// A fresh platform; with `services`, that catalogue and a files folder in the temp dir.
+pub(crate) async fn open_fresh_with(
+    url: Option<String>,
+    services: Option<std::path::PathBuf>,
 ) -> anyhow::Result<(Platform, Option<(String, String)>, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
     let (url, drop_db) = match url {
@@ -193,8 +243,8 @@ async fn open_fresh(
         database_url: url,
         journal_origin: "bench.example/journal".into(),
         licences: Default::default(),
-        catalogue_dir: None,
-        files_dir: None,
+        files_dir: services.as_ref().map(|_| dir.path().join("files")),
+        catalogue_dir: services,
     };
     let p = Platform::open(&settings, Arc::new(SystemClock))
         .await
