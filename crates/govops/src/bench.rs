@@ -242,7 +242,16 @@ pub(crate) async fn open_fresh_with(
     let settings = PlatformSettings {
         database_url: url,
         journal_origin: "bench.example/journal".into(),
-        licences: Default::default(),
+        // With a services folder, completed cases issue their licences, as in service:
+        // the licence types beside it and a throwaway master key.
+        licences: match services.as_ref().and_then(|s| s.parent()) {
+            Some(root) => govops_core::licences::LicenceSettings {
+                types_dir: Some(root.join("licences")),
+                master_key: Some(throwaway_key()),
+                ..Default::default()
+            },
+            None => Default::default(),
+        },
         files_dir: services.as_ref().map(|_| dir.path().join("files")),
         catalogue_dir: services,
     };
@@ -411,4 +420,17 @@ async fn login(in_flight: usize, seconds: u64) -> anyhow::Result<()> {
         logins
     );
     Ok(())
+}
+
+/// 64 hex digits from the standard library's per-process random hash keys: a master key
+/// for a benchmark database that is deleted afterwards.
+fn throwaway_key() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    (0..4)
+        .map(|i| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u32(i);
+            format!("{:016x}", h.finish())
+        })
+        .collect()
 }

@@ -23,7 +23,7 @@ pub(crate) fn open_sqlite(path: &str) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(path)
         .map_err(|e| CoreError::internal(format!("opening {path} for writing: {e}")))?;
     conn.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
     )
     .map_err(|e| CoreError::internal(format!("configuring {path}: {e}")))?;
     conn.set_prepared_statement_cache_capacity(256);

@@ -255,13 +255,22 @@ async fn uploads(
         .collect())
 }
 
-/// After a run: every case completed, five journal entries each, and the journal
-/// verifies (entries, tree, checkpoint) after integrating.
+/// After a run: every case completed, five case entries in the journal each, one licence
+/// issued each, and the journal verifies (entries, tree, checkpoint) after integrating.
 async fn verify(p: &Platform, cases: usize, journal_before: i64) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let completed = count(p, "SELECT COUNT(*) FROM cases WHERE status = 'completed'").await?;
     let all = count(p, "SELECT COUNT(*) FROM cases").await?;
-    let entries = count(p, "SELECT COUNT(*) FROM journal_entries").await? - journal_before;
+    let entries = count(
+        p,
+        "SELECT COUNT(*) FROM journal_entries WHERE action LIKE 'case.%'",
+    )
+    .await?
+        - journal_before;
+    let issued = count(p, "SELECT COUNT(*) FROM licences WHERE case_id IS NOT NULL").await?;
+    if issued != cases as i64 {
+        bail!("{issued} licences were issued; expected one per case, {cases}");
+    }
     if completed != cases as i64 || all != cases as i64 {
         bail!("{completed} of {all} stored cases are completed; expected {cases} of {cases}");
     }
@@ -317,7 +326,11 @@ async fn in_process_run(services: &Path, cases: usize, concurrency: usize) -> an
         .try_into()
         .map_err(|_| anyhow!("four officials"))?;
     let actors = Arc::new((lina, input, accept, health, fire, decide));
-    let journal_before = count(&p, "SELECT COUNT(*) FROM journal_entries").await?;
+    let journal_before = count(
+        &p,
+        "SELECT COUNT(*) FROM journal_entries WHERE action LIKE 'case.%'",
+    )
+    .await?;
 
     let next = Arc::new(AtomicUsize::new(0));
     let cpu_before = cpu_now();
@@ -582,7 +595,11 @@ async fn http_run(services: &Path, cases: usize, concurrency: usize) -> anyhow::
         "applicant": input.applicant,
     }));
     let tokens = Arc::new((lina_token, tokens));
-    let journal_before = count(&p, "SELECT COUNT(*) FROM journal_entries").await?;
+    let journal_before = count(
+        &p,
+        "SELECT COUNT(*) FROM journal_entries WHERE action LIKE 'case.%'",
+    )
+    .await?;
 
     let next = Arc::new(AtomicUsize::new(0));
     let cpu_before = cpu_now();
