@@ -139,8 +139,15 @@ macro_rules! on_both {
                     );
                     return;
                 };
-                ($body)(&db).await;
+                // Drop the database even when the body panics, then report the panic.
+                let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(
+                    ($body)(&db),
+                ))
+                .await;
                 db.drop_db().await;
+                if let Err(panic) = outcome {
+                    std::panic::resume_unwind(panic);
+                }
             }
         }
     };
