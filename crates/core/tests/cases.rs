@@ -763,3 +763,48 @@ on_both!(
     a_licence_that_cannot_be_issued_does_not_block_the_case,
     a_licence_that_cannot_be_issued_does_not_block_the_case_body
 );
+
+async fn held_licences_replace_materials_body(db: &TestDb) {
+    let p = db.open_issuing().await;
+    p.seed_demo().await.unwrap();
+    let lina = who(&p, "lina").await;
+    // The demo city issued lina's enterprise its business licence: the food licence
+    // accepts it in place of a copy, verified at submission.
+    let input = application(&p, &lina, "food-business-licence", true).await;
+    let done = p.submit_case(&lina, &input).await.unwrap();
+    let detail = p.case_detail(&lina, &done.id).await.unwrap();
+    assert_eq!(detail.recognised.len(), 1, "{:?}", detail.recognised);
+    assert_eq!(detail.recognised[0].0, "business-licence");
+    // Once the licence is revoked, it is refused with the reason, and nothing is stored.
+    let enterprise = input.applicant.clone().unwrap();
+    let (licence_id,): (String,) = sqlx::query_as(
+        "SELECT id FROM licences WHERE type_id = 'business-licence' AND holder = $1",
+    )
+    .bind(format!("enterprise:{enterprise}"))
+    .fetch_one(p.store().pool())
+    .await
+    .unwrap();
+    let amr = who(&p, "amr.official").await;
+    p.change_licence_status(
+        &amr,
+        &licence_id,
+        govops_core::licences::StatusChange::Revoke,
+        "吊销",
+    )
+    .await
+    .unwrap();
+    let before = count(&p, "SELECT COUNT(*) FROM cases").await;
+    let e = p.submit_case(&lina, &input).await.unwrap_err();
+    let f = e
+        .fields
+        .iter()
+        .find(|f| f.field == "material:business-licence")
+        .expect("the licence material is blamed");
+    assert!(f.message.contains("cannot be accepted"), "{}", f.message);
+    assert_eq!(count(&p, "SELECT COUNT(*) FROM cases").await, before);
+    p.store().close().await;
+}
+on_both!(
+    held_licences_replace_materials,
+    held_licences_replace_materials_body
+);

@@ -558,6 +558,12 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("apply.draft_from", "草稿保存于", "draft saved at"),
     ("apply.start", "在线申请", "Apply online"),
     ("case.licences", "已发电子证照", "E-licences issued"),
+    ("case.recognised", "证照互认", "Accepted e-licences"),
+    (
+        "case.recognised_ok",
+        "签名、状态、类型和持有人已核验",
+        "signature, status, type and holder verified",
+    ),
     (
         "notice.licence.issued",
         "电子证照已发放至我的证照",

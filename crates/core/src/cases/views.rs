@@ -198,6 +198,9 @@ pub struct CaseDetail {
     pub checks: Vec<(String, String, bool)>,
     /// The history, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    /// Materials satisfied by a held e-licence (证照互认), verified at submission:
+    /// (material key, the licence's GB/T 36904 identifier).
+    pub recognised: Vec<(String, String)>,
     /// Licences the case issued: (licence id, GB/T 36904 identifier, licence type).
     pub licences: Vec<(String, String, String)>,
     /// The case's version, for the next action.

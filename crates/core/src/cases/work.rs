@@ -360,6 +360,95 @@ impl Platform {
         }
     }
 
+    /// Mutual recognition (证照互认): each material a held licence satisfies is satisfied
+    /// by the applicant's licence of that type, verified as any verifier would — a fresh
+    /// key-bound presentation from the wallet, checked for signature, status, type and
+    /// holder. Returns material key → `licence:<identifier>`, and an error for each
+    /// required licence the applicant does not validly hold. Without licence types
+    /// configured the platform cannot verify, and such materials are left to officials.
+    async fn recognise_licences(
+        &self,
+        who: &Principal,
+        service: &str,
+        applicant: &Applicant,
+    ) -> Result<(BTreeMap<String, String>, Vec<FieldError>)> {
+        use govops_workflow::definition::{MaterialSource, ServiceDefinition};
+        let mut recognised = BTreeMap::new();
+        let mut errors = Vec::new();
+        if self.licences().types().is_empty() {
+            return Ok((recognised, errors));
+        }
+        let c = self.catalogue();
+        let mut wanted: Vec<(String, bool, String)> = Vec::new();
+        let mut collect = |s: &ServiceDefinition, part: Option<&str>| {
+            for m in &s.materials {
+                if let MaterialSource::Licence { licence_type } = &m.source {
+                    let key = part.map_or_else(|| m.id.clone(), |p| format!("{p}/{}", m.id));
+                    wanted.push((key, m.required, licence_type.clone()));
+                }
+            }
+        };
+        if let Some(b) = c.bundles.get(service) {
+            for (id, _) in &b.parts {
+                if let Some(s) = c.services.get(id) {
+                    collect(s, Some(&s.id));
+                }
+            }
+        } else if let Some(s) = c.services.get(service) {
+            collect(s, None);
+        }
+        if wanted.is_empty() {
+            return Ok((recognised, errors));
+        }
+        let holder = match applicant {
+            Applicant::Person(p) => format!("person:{p}"),
+            Applicant::Enterprise { id, .. } => format!("enterprise:{id}"),
+        };
+        let mut held = self.wallet(who).await?;
+        held.retain(|l| l.holder == holder);
+        held.sort_by(|a, b| b.issued_at.cmp(&a.issued_at));
+        for (key, required, licence_type) in wanted {
+            let Some(l) = held.iter().find(|l| l.licence_type == licence_type) else {
+                if required {
+                    errors.push(FieldError {
+                        field: format!("material:{key}"),
+                        message: format!(
+                            "no {licence_type} e-licence is held for this applicant; it is needed to apply"
+                        ),
+                    });
+                }
+                continue;
+            };
+            let audience = "govops:cases";
+            let shown = self.present_licence(who, &l.id, &[], audience).await?;
+            let report = self
+                .verify_presentation(
+                    Some(who),
+                    &crate::licences::VerifyRequest {
+                        presentation: shown.text,
+                        audience: Some(audience.to_owned()),
+                        nonce: Some(shown.nonce),
+                        licence_type: Some(licence_type.clone()),
+                        holder_account: Some(who.account_id.clone()),
+                    },
+                )
+                .await?;
+            if report.valid {
+                recognised.insert(key, format!("licence:{}", l.identifier));
+            } else if required {
+                errors.push(FieldError {
+                    field: format!("material:{key}"),
+                    message: format!(
+                        "your {licence_type} e-licence {} cannot be accepted: {}",
+                        l.identifier,
+                        report.reason.unwrap_or(report.code)
+                    ),
+                });
+            }
+        }
+        Ok((recognised, errors))
+    }
+
     /// Checks the materials named: each required upload present, each file uploaded by the
     /// caller. Returns the errors, one per material.
     async fn check_materials(
@@ -482,6 +571,10 @@ impl Platform {
             self.check_materials(who, &input.service, &input.materials)
                 .await?,
         );
+        let (recognised, licence_errors) = self
+            .recognise_licences(who, &input.service, &applicant)
+            .await?;
+        errors.extend(licence_errors);
         if !errors.is_empty() {
             return Err(CoreError::invalid_fields("case.form.invalid", errors));
         }
@@ -490,7 +583,9 @@ impl Platform {
         let me = self.clone();
         let account = who.account_id.clone();
         let actor = who.actor();
-        let materials = serde_json::to_string(&input.materials).map_err(CoreError::internal)?;
+        let mut all_materials = input.materials.clone();
+        all_materials.extend(recognised.clone());
+        let materials = serde_json::to_string(&all_materials).map_err(CoreError::internal)?;
         let plan_id = input.service.clone();
         let key2 = key.clone();
         let (hash, plan) = (live.hash.clone(), live.plan.clone());
@@ -584,7 +679,7 @@ impl Platform {
                         json!({
                             "number": number, "service": live.plan.id, "version": live.plan.version,
                             "plan_hash": live.hash, "applicant": {"kind": applicant_kind, "ref": applicant_ref},
-                            "events": events, "licences": issued,
+                            "events": events, "licences": issued, "recognised": recognised,
                         }),
                     )?;
                     Ok(Submitted {
@@ -928,7 +1023,12 @@ impl Platform {
         let materials_map: BTreeMap<String, String> =
             serde_json::from_str(&materials_text).unwrap_or_default();
         let mut materials = Vec::new();
+        let mut recognised = Vec::new();
         for (key, hash) in materials_map {
+            if let Some(identifier) = hash.strip_prefix("licence:") {
+                recognised.push((key, identifier.to_owned()));
+                continue;
+            }
             let row: Option<(String, i64)> = sqlx::query_as(
                 "SELECT file_name, size FROM uploads WHERE hash = $1 AND account_id = $2",
             )
@@ -1016,6 +1116,7 @@ impl Platform {
                 .map(|r| (r.fields.clone(), r.note.clone())),
             checks,
             timeline: self.timeline(case_id).await?,
+            recognised,
             licences: sqlx::query_as(
                 "SELECT id, identifier, type_id FROM licences WHERE case_id = $1 ORDER BY issued_ms, id",
             )
