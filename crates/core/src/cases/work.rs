@@ -406,7 +406,7 @@ impl Platform {
         };
         let mut held = self.wallet(who).await?;
         held.retain(|l| l.holder == holder);
-        held.sort_by(|a, b| b.issued_at.cmp(&a.issued_at));
+        held.sort_by_key(|l| std::cmp::Reverse(l.issued_at));
         for (key, required, licence_type) in wanted {
             let Some(l) = held.iter().find(|l| l.licence_type == licence_type) else {
                 if required {
