@@ -56,6 +56,17 @@ impl TaskAction {
     }
 }
 
+/// Every problem of a form against its plan, as the platform reports field errors.
+fn form_errors(plan: &Plan, form: &Form) -> Vec<FieldError> {
+    plan.validate_form(form)
+        .into_iter()
+        .map(|f| FieldError {
+            field: f.field,
+            message: f.message,
+        })
+        .collect()
+}
+
 /// Drops empty values and reads numbers given as text, so that HTML forms and JSON
 /// clients submit the same form.
 fn normalize(plan: &Plan, input: &BTreeMap<String, Value>) -> Form {
@@ -499,15 +510,7 @@ impl Platform {
             .check(Some(who), Action::CaseApply, Resource::Platform)?;
         let live = self.live_plan_or_404(&input.service)?;
         let form = normalize(&live.plan, &input.form);
-        let mut errors: Vec<FieldError> = live
-            .plan
-            .validate_form(&form)
-            .into_iter()
-            .map(|f| FieldError {
-                field: f.field,
-                message: f.message,
-            })
-            .collect();
+        let mut errors = form_errors(&live.plan, &form);
         errors.extend(
             self.check_materials(who, &input.service, &input.materials)
                 .await?,
@@ -558,15 +561,7 @@ impl Platform {
             .with_field("applicant"));
         }
         let form = normalize(&live.plan, &input.form);
-        let mut errors: Vec<FieldError> = live
-            .plan
-            .validate_form(&form)
-            .into_iter()
-            .map(|f| FieldError {
-                field: f.field,
-                message: f.message,
-            })
-            .collect();
+        let mut errors = form_errors(&live.plan, &form);
         errors.extend(
             self.check_materials(who, &input.service, &input.materials)
                 .await?,
@@ -764,15 +759,36 @@ impl Platform {
     ) -> Result<String> {
         self.access()
             .check(Some(who), Action::CaseApply, Resource::Platform)?;
+        self.step_case(
+            case_id,
+            who.actor(),
+            action,
+            command,
+            Some(who.account_id.clone()),
+            materials,
+        )
+        .await
+    }
+
+    /// Runs one command on a stored case in one write: load, step, store, journal. With
+    /// `owner`, only that account's case (others get not-found); with `materials`, the
+    /// case's materials are replaced in the same write.
+    async fn step_case(
+        &self,
+        case_id: &str,
+        actor: String,
+        action: &'static str,
+        command: Command,
+        owner: Option<String>,
+        materials: Option<BTreeMap<String, String>>,
+    ) -> Result<String> {
         let me = self.clone();
-        let account = who.account_id.clone();
-        let actor = who.actor();
         let case_id = case_id.to_owned();
         self.store()
             .write(move |tx| {
                 Box::pin(async move {
                     let loaded = run::load(tx, &me.inner.cases, &case_id).await?;
-                    if loaded.applicant_account != account {
+                    if owner.is_some_and(|o| o != loaded.applicant_account) {
                         return Err(run::not_found(&case_id));
                     }
                     let calendar = me.inner.cases.calendar();
@@ -828,14 +844,7 @@ impl Platform {
                 .ok_or_else(|| run::not_found(case_id))?;
         let plan = self.case_plan(case_id).await?;
         let form = normalize(&plan, &input.form);
-        let mut errors: Vec<FieldError> = plan
-            .validate_form(&form)
-            .into_iter()
-            .map(|f| FieldError {
-                field: f.field,
-                message: f.message,
-            })
-            .collect();
+        let mut errors = form_errors(&plan, &form);
         let materials = if input.materials.is_empty() {
             None
         } else {
@@ -1412,43 +1421,13 @@ impl Platform {
                 to_department: to_department.trim().to_owned(),
             },
         };
-        let me = self.clone();
-        let journal_actor = who.actor();
-        let case_id = case_id.to_owned();
         let action_name = match name {
             "approve" => "case.approve",
             "reject" => "case.reject",
             "return" => "case.return",
             _ => "case.transfer",
         };
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let loaded = run::load(tx, &me.inner.cases, &case_id).await?;
-                    let calendar = me.inner.cases.calendar();
-                    let (next, events) = run::step_all(
-                        &loaded.state,
-                        vec![command],
-                        tx.now(),
-                        &loaded.plan,
-                        &calendar,
-                    )?;
-                    run::store_step(
-                        tx,
-                        &case_id,
-                        &loaded,
-                        &next,
-                        &events,
-                        &journal_actor,
-                        action_name,
-                        json!({}),
-                        &calendar,
-                        &me.inner.licences,
-                    )
-                    .await?;
-                    Ok(status_name(&next))
-                })
-            })
+        self.step_case(case_id, who.actor(), action_name, command, None, None)
             .await
     }
 

@@ -20,10 +20,15 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-fn signed_in(viewer: &Viewer) -> Result<&Principal, PageError> {
-    viewer
-        .principal()
-        .ok_or_else(|| viewer.fail(CoreError::unauthenticated("Sign in to see this page.")))
+use super::home::signed_in;
+
+/// The first value of `name` in a posted form, or empty.
+fn posted(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
 }
 
 /// Signs in and checks `action` before anything else is read, so that a caller who may
@@ -490,12 +495,7 @@ pub async fn resubmit(
 ) -> Result<Response, PageError> {
     let who = may(&state, &viewer, Action::CaseApply)?;
     let Form(pairs) = form.map_err(|r| bad_form(&viewer, r))?;
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    viewer.check_csrf(&csrf)?;
+    viewer.check_csrf(&posted(&pairs, "csrf"))?;
     let input = SubmitInput {
         form: pairs
             .iter()
@@ -533,13 +533,7 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     let who = may(&state, &viewer, Action::WorkbenchView)?;
     let Form(pairs) = form.map_err(|r| bad_form(&viewer, r))?;
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| posted(&pairs, k);
     viewer.check_csrf(&get("csrf"))?;
     let action = match get("action").as_str() {
         "approve" => TaskAction::Approve,
@@ -685,12 +679,7 @@ pub async fn bulk_approve(
 ) -> Result<Response, PageError> {
     let who = may(&state, &viewer, Action::WorkbenchView)?;
     let Form(pairs) = form.map_err(|r| bad_form(&viewer, r))?;
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    viewer.check_csrf(&csrf)?;
+    viewer.check_csrf(&posted(&pairs, "csrf"))?;
     let items: Vec<(String, String)> = pairs
         .iter()
         .filter(|(k, _)| k == "item")
