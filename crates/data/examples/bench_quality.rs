@@ -4,6 +4,9 @@
 //!
 //! `cargo run --release -p govops-data --example bench_quality -- [rows] [dir]`
 //!
+//! With `GOVOPS_BENCH_JSON=path` the full profile and report are written
+//! there as JSON (to compare results before and after a change).
+//!
 //! Ingest, profiling and rules run as a three-stage pipeline on their own
 //! threads (batches are shared, not copied), which is how the platform's
 //! background job uses the crate on a two-core machine.
@@ -227,6 +230,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("failing counts:");
     for r in &report.rules {
         println!("  {:<24} {:>10}", r.id, r.failed);
+    }
+    // The whole profile and report, for checking that a change keeps the
+    // results identical: GOVOPS_BENCH_JSON=out.json.
+    if let Some(out) = std::env::var_os("GOVOPS_BENCH_JSON") {
+        let all = serde_json::json!({ "profile": profile, "report": report, "bad_rows": bad });
+        std::fs::write(out, serde_json::to_string_pretty(&all)?)?;
     }
     for c in &profile.columns {
         println!(
