@@ -63,6 +63,50 @@ impl Default for CsvOptions {
     }
 }
 
+/// Read access to one row's decoded fields, however they are held.
+trait Fields {
+    fn get(&self, i: usize) -> &str;
+    fn count(&self) -> usize;
+}
+
+impl Fields for [Cow<'_, str>] {
+    fn get(&self, i: usize) -> &str {
+        &self[i]
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+/// The fields of a record whose bytes were decoded as one UTF-8 string;
+/// every field end is known to be a character boundary.
+struct Sliced<'a> {
+    text: &'a str,
+    ends: &'a [usize],
+}
+
+impl Sliced<'_> {
+    /// `None` when the record is not valid UTF-8 as a whole or a field
+    /// boundary splits a character (a field is then invalid on its own).
+    fn new<'a>(bytes: &'a [u8], ends: &'a [usize]) -> Option<Sliced<'a>> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        if !text.is_ascii() && !ends.iter().all(|&e| text.is_char_boundary(e)) {
+            return None;
+        }
+        Some(Sliced { text, ends })
+    }
+}
+
+impl Fields for Sliced<'_> {
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+    fn count(&self) -> usize {
+        self.ends.len()
+    }
+}
+
 struct SampleRow {
     row: u64,
     line: u64,
@@ -296,14 +340,15 @@ impl<R: Read> CsvReader<R> {
 
     /// Parses every field of one row, then appends them all, or reports the
     /// first field that does not fit its type and appends nothing.
-    fn push_fields(
+    fn push_fields<F: Fields + ?Sized>(
         &mut self,
         row: u64,
         line: u64,
-        fields: &[Cow<'_, str>],
+        fields: &F,
     ) -> Result<(), DataError> {
         self.parsed.clear();
-        for (i, text) in fields.iter().enumerate() {
+        for i in 0..fields.count() {
+            let text = fields.get(i);
             let parsed = if self.is_null(text) {
                 Some(Parsed::Null)
             } else {
@@ -321,8 +366,8 @@ impl<R: Read> CsvReader<R> {
                 }
             }
         }
-        for (i, text) in fields.iter().enumerate() {
-            self.builders[i].append(self.parsed[i], text);
+        for (i, builder) in self.builders.iter_mut().enumerate() {
+            builder.append(self.parsed[i], fields.get(i));
         }
         self.rows_in_batch += 1;
         self.rows_read += 1;
@@ -351,7 +396,7 @@ impl<R: Read> CsvReader<R> {
                 .iter()
                 .map(|f| Cow::Borrowed(f.as_str()))
                 .collect();
-            self.push_fields(sample.row, sample.line, &fields)?;
+            self.push_fields(sample.row, sample.line, fields.as_slice())?;
             if self.rows_in_batch >= batch_size {
                 return self.finish_batch().map(Some);
             }
@@ -384,6 +429,14 @@ impl<R: Read> CsvReader<R> {
                 self.bad(r, line, column, kind)?;
                 continue;
             }
+            // Fast path: the whole record is valid UTF-8 (always so for ASCII
+            // in GB18030 too), so its fields are slices of one string.
+            if self.encoding == Encoding::Utf8 || record.bytes().is_ascii() {
+                if let Some(fields) = Sliced::new(record.bytes(), record.ends()) {
+                    self.push_fields(row, line, &fields)?;
+                    continue;
+                }
+            }
             let mut fields: Vec<Cow<'_, str>> = Vec::with_capacity(width);
             let mut bad_column = None;
             for i in 0..record.len() {
@@ -397,7 +450,7 @@ impl<R: Read> CsvReader<R> {
             }
             match bad_column {
                 Some(c) => self.bad(row, line, Some(c), BadRowKind::Encoding)?,
-                None => self.push_fields(row, line, &fields)?,
+                None => self.push_fields(row, line, fields.as_slice())?,
             }
         }
         Ok(())

@@ -36,6 +36,16 @@ impl RawRecord {
         &self.data[start..self.ends[i]]
     }
 
+    /// Every field's bytes, back to back (delimiters and quoting removed).
+    pub fn bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The end offset of each field in [`Self::bytes`].
+    pub fn ends(&self) -> &[usize] {
+        &self.ends
+    }
+
     fn clear(&mut self) {
         self.data.clear();
         self.ends.clear();
