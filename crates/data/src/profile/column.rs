@@ -1,7 +1,5 @@
 //! The running state and final profile of one column.
 
-use std::collections::HashMap;
-
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef};
@@ -9,7 +7,9 @@ use arrow_schema::{DataType, TimeUnit};
 use serde::Serialize;
 
 use super::EXACT_DISTINCT_BOUND;
-use super::hll::{FastBuild, HyperLogLog, hash_bytes};
+use hashbrown::HashTable;
+
+use super::hll::{HyperLogLog, hash_bytes};
 use super::pattern::shape;
 use super::semantic::{SemanticCounter, SemanticMatch};
 use crate::cell::{format_date, format_timestamp};
@@ -83,6 +83,17 @@ pub struct ColumnProfile {
     pub semantic: Option<SemanticMatch>,
 }
 
+/// The hash of a numeric key (the bits of the value), shared by the
+/// HyperLogLog and the exact-count table.
+fn number_hash(key: i64) -> u64 {
+    hash_bytes(&key.to_le_bytes())
+}
+
+/// Characters in valid UTF-8: every byte that does not continue a character.
+fn char_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xc0) != 0x80).count()
+}
+
 #[derive(Default)]
 struct Welford {
     n: u64,
@@ -128,8 +139,10 @@ pub(super) struct ColumnState {
     nulls: u64,
     empty: u64,
     hll: HyperLogLog,
-    text_counts: HashMap<Box<str>, u64, FastBuild>,
-    num_counts: HashMap<i64, u64, FastBuild>,
+    /// Exact counts, keyed by the same hash the HyperLogLog takes, so each
+    /// value is hashed once.
+    text_counts: HashTable<(Box<str>, u64)>,
+    num_counts: HashTable<(i64, u64)>,
     overflow: bool,
     welford: Welford,
     text_min: Option<String>,
@@ -137,7 +150,11 @@ pub(super) struct ColumnState {
     len_min: u64,
     len_max: u64,
     len_sum: u64,
-    patterns: HashMap<String, u64, FastBuild>,
+    /// Shapes in first-seen order with their counts (at most `MAX_PATTERNS`).
+    patterns: Vec<(String, u64)>,
+    /// The index in `patterns` of the previous value's shape: columns mostly
+    /// repeat one shape, so this usually saves the search.
+    last_pattern: usize,
     patterns_other: u64,
     shape_buf: String,
     semantic: SemanticCounter,
@@ -152,8 +169,8 @@ impl ColumnState {
             nulls: 0,
             empty: 0,
             hll: HyperLogLog::default(),
-            text_counts: HashMap::default(),
-            num_counts: HashMap::default(),
+            text_counts: HashTable::new(),
+            num_counts: HashTable::new(),
             overflow: false,
             welford: Welford::default(),
             text_min: None,
@@ -161,7 +178,8 @@ impl ColumnState {
             len_min: u64::MAX,
             len_max: 0,
             len_sum: 0,
-            patterns: HashMap::default(),
+            patterns: Vec::new(),
+            last_pattern: 0,
             patterns_other: 0,
             shape_buf: String::new(),
             semantic: SemanticCounter::default(),
@@ -219,34 +237,40 @@ impl ColumnState {
     }
 
     fn push_number(&mut self, key: i64, x: f64) {
-        self.hll.add_hash(hash_bytes(&key.to_le_bytes()));
+        let hash = number_hash(key);
+        self.hll.add_hash(hash);
         self.welford.add(x);
-        if let Some(c) = self.num_counts.get_mut(&key) {
-            *c += 1;
+        if let Some(c) = self.num_counts.find_mut(hash, |e| e.0 == key) {
+            c.1 += 1;
         } else if self.num_counts.len() < EXACT_DISTINCT_BOUND {
-            self.num_counts.insert(key, 1);
+            self.num_counts
+                .insert_unique(hash, (key, 1), |e| number_hash(e.0));
         } else {
             self.overflow = true;
         }
     }
 
     fn push_text(&mut self, v: &str) {
-        if v.trim().is_empty() {
+        let bytes = v.as_bytes();
+        // Most values start with a visible ASCII character and so are not
+        // blank; only the others need the Unicode-aware trim.
+        let surely_not_blank = bytes
+            .first()
+            .is_some_and(|&b| b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0b);
+        if !surely_not_blank && v.trim().is_empty() {
             self.empty += 1;
         }
-        self.hll.add_hash(hash_bytes(v.as_bytes()));
-        if let Some(c) = self.text_counts.get_mut(v) {
-            *c += 1;
+        let hash = hash_bytes(bytes);
+        self.hll.add_hash(hash);
+        if let Some(c) = self.text_counts.find_mut(hash, |e| *e.0 == *v) {
+            c.1 += 1;
         } else if self.text_counts.len() < EXACT_DISTINCT_BOUND {
-            self.text_counts.insert(v.into(), 1);
+            self.text_counts
+                .insert_unique(hash, (v.into(), 1), |e| hash_bytes(e.0.as_bytes()));
         } else {
             self.overflow = true;
         }
-        let len = if v.is_ascii() {
-            v.len()
-        } else {
-            v.chars().count()
-        } as u64;
+        let len = char_count(bytes) as u64;
         self.len_min = self.len_min.min(len);
         self.len_max = self.len_max.max(len);
         self.len_sum += len;
@@ -261,15 +285,30 @@ impl ColumnState {
             _ => {}
         }
         shape(v, &mut self.shape_buf);
-        if let Some(c) = self.patterns.get_mut(self.shape_buf.as_str()) {
-            *c += 1;
-        } else if self.patterns.len() < MAX_PATTERNS {
-            self.patterns.insert(self.shape_buf.clone(), 1);
-        } else {
-            self.patterns_other += 1;
-        }
+        self.count_pattern();
         if self.semantic.wants_more() {
             self.semantic.add(v);
+        }
+    }
+
+    /// Counts the shape in `shape_buf`: the previous value's shape first,
+    /// then the (at most `MAX_PATTERNS`) others in first-seen order.
+    fn count_pattern(&mut self) {
+        let shape = self.shape_buf.as_str();
+        if let Some(p) = self.patterns.get_mut(self.last_pattern)
+            && p.0 == shape
+        {
+            p.1 += 1;
+            return;
+        }
+        if let Some(i) = self.patterns.iter().position(|p| p.0 == shape) {
+            self.patterns[i].1 += 1;
+            self.last_pattern = i;
+        } else if self.patterns.len() < MAX_PATTERNS {
+            self.last_pattern = self.patterns.len();
+            self.patterns.push((shape.to_owned(), 1));
+        } else {
+            self.patterns_other += 1;
         }
     }
 
@@ -304,7 +343,7 @@ impl ColumnState {
         };
         top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         top.truncate(TOP);
-        let mut patterns: Vec<(String, u64)> = self.patterns.into_iter().collect();
+        let mut patterns = self.patterns;
         patterns.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let non_null = self.rows - self.nulls;
         let numeric = if is_text { None } else { self.welford.stats() };

@@ -9,6 +9,7 @@ mod pattern;
 mod semantic;
 
 use arrow_array::RecordBatch;
+use rayon::prelude::*;
 use arrow_schema::SchemaRef;
 use serde::Serialize;
 
@@ -61,11 +62,16 @@ impl Profiler {
     }
 
     /// Adds one batch (its schema must be the one given to [`Profiler::new`]).
+    ///
+    /// Columns are profiled in parallel on the rayon pool. Each column's
+    /// state still sees the batches one after another in file order, so the
+    /// profile is exactly the one a single thread would compute.
     pub fn push_batch(&mut self, batch: &RecordBatch) {
         self.rows += batch.num_rows() as u64;
-        for (state, array) in self.columns.iter_mut().zip(batch.columns()) {
-            state.push(array);
-        }
+        self.columns
+            .par_iter_mut()
+            .zip(batch.columns().par_iter())
+            .for_each(|(state, array)| state.push(array));
     }
 
     /// The profile of everything pushed.

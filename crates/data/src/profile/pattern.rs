@@ -11,6 +11,22 @@ const MAX_SHAPE: usize = 24;
 /// character, `F` full-width ASCII form, other characters as themselves.
 pub fn shape(s: &str, out: &mut String) {
     out.clear();
+    if s.is_ascii() {
+        // One character per byte: fold bytes without decoding.
+        let b = s.as_bytes();
+        out.extend(b[..b.len().min(MAX_SHAPE)].iter().map(|&c| {
+            char::from(match c {
+                b'A'..=b'Z' => b'A',
+                b'a'..=b'z' => b'a',
+                b'0'..=b'9' => b'9',
+                other => other,
+            })
+        }));
+        if b.len() > MAX_SHAPE {
+            out.push('…');
+        }
+        return;
+    }
     for (n, c) in s.chars().enumerate() {
         if n == MAX_SHAPE {
             out.push('…');
@@ -36,5 +52,10 @@ mod tests {
         assert_eq!(s, "Aa9 HHF");
         super::shape(&"x".repeat(30), &mut s);
         assert_eq!(s.chars().count(), 25);
+        assert!(s.ends_with('…'));
+        super::shape(&"x".repeat(24), &mut s);
+        assert_eq!(s, "a".repeat(24));
+        super::shape(&"张".repeat(30), &mut s);
+        assert_eq!(s, format!("{}…", "H".repeat(24)));
     }
 }

@@ -43,8 +43,16 @@ impl SemanticType {
     /// Whether `value` is of this kind.
     pub fn matches(self, value: &str) -> bool {
         match self {
-            Self::ResidentId => value.len() >= 18 && ResidentId::parse(value).is_ok(),
-            Self::CreditCode => value.len() >= 18 && CreditCode::parse(value).is_ok(),
+            Self::ResidentId => {
+                value.len() >= 18
+                    && resident_id_fast(value.as_bytes())
+                        .unwrap_or_else(|| ResidentId::parse(value).is_ok())
+            }
+            Self::CreditCode => {
+                value.len() >= 18
+                    && credit_code_fast(value.as_bytes())
+                        .unwrap_or_else(|| CreditCode::parse(value).is_ok())
+            }
             Self::MobilePhone => value.len() >= 11 && Phone::parse(value).is_ok(),
             Self::Email => value.contains('@') && Email::parse(value).is_ok(),
             Self::Date => parse_loose_date(value).is_some(),
@@ -52,6 +60,73 @@ impl SemanticType {
             Self::PersonName => is_person_name(value),
         }
     }
+}
+
+/// GB 11643 weights and check characters (as in `govops-ids`).
+const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK: &[u8; 11] = b"10X98765432";
+
+fn ascii_number(digits: &[u8]) -> u32 {
+    digits
+        .iter()
+        .fold(0, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
+}
+
+/// [`ResidentId::parse`] without allocating, for a value already in the
+/// canonical form (17 ASCII digits and a digit or `X`): `Some(valid)`.
+/// `None` for anything else, which the full parser then judges (it folds
+/// full-width digits, trims spaces, upper-cases …). The tests check that both
+/// agree.
+fn resident_id_fast(b: &[u8]) -> Option<bool> {
+    if b.len() != 18
+        || !b[..17].iter().all(u8::is_ascii_digit)
+        || !(b[17].is_ascii_digit() || b[17] == b'X')
+    {
+        return None;
+    }
+    #[allow(clippy::cast_possible_wrap)]
+    let year = ascii_number(&b[6..10]) as i32;
+    let date_ok = year >= 1
+        && crate::cell::checked_days(year, ascii_number(&b[10..12]), ascii_number(&b[12..14]))
+            .is_some();
+    if !date_ok || !govops_ids::is_region_in_use(ascii_number(&b[..6]), year) {
+        return Some(false);
+    }
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(ID_WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    Some(ID_CHECK[(sum % 11) as usize] == b[17])
+}
+
+/// GB 32100 alphabet and weights (as in `govops-ids`).
+const CREDIT_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+const CREDIT_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
+
+/// The value of a character of the credit-code alphabet.
+fn credit_value(c: u8) -> Option<u32> {
+    CREDIT_ALPHABET
+        .iter()
+        .position(|&a| a == c)
+        .and_then(|i| u32::try_from(i).ok())
+}
+
+/// [`CreditCode::parse`] without allocating, for a value already in the
+/// canonical form (8 ASCII digits, then 10 characters of the alphabet):
+/// `Some(valid)`; `None` sends anything else to the full parser.
+fn credit_code_fast(b: &[u8]) -> Option<bool> {
+    if b.len() != 18 || !b[..8].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut sum = 0;
+    for (&c, w) in b[..17].iter().zip(CREDIT_WEIGHTS) {
+        sum += credit_value(c)? * w;
+    }
+    credit_value(b[17])?;
+    Some(CREDIT_ALPHABET[((31 - sum % 31) % 31) as usize] == b[17])
 }
 
 const ADDRESS_MARKS: [&str; 12] = [
@@ -167,6 +242,67 @@ mod tests {
         assert!(SemanticType::PersonName.matches("张三"));
         assert!(SemanticType::PersonName.matches("欧阳娜娜"));
         assert!(!SemanticType::PersonName.matches("中华人民共和国"));
+    }
+
+    #[test]
+    fn fast_identifier_checks_agree_with_the_parsers() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut ids = Vec::new();
+        for i in 0..20_000u32 {
+            let region = [110_101, 110_105, 310_115, 440_305, 999_999, 110_100][i as usize % 6];
+            let y = 1900 + i32::try_from(i % 130).unwrap_or(0);
+            let (m, d) = (1 + (i % 13) as u8, 1 + (i % 31) as u8);
+            let mut id = ResidentId::from_parts(region, (y, m, d), (i % 999) as u16 + 1)
+                .map(|r| r.to_string())
+                .unwrap_or_else(|_| format!("{region:06}{y:04}{m:02}{d:02}{:04}", i % 10_000));
+            // Break some: a random digit, the check character, the length.
+            match rng.gen_range(0..6) {
+                0 => {
+                    let p = rng.gen_range(0..18);
+                    id.replace_range(p..=p, &rng.gen_range(0..10).to_string());
+                }
+                1 => {
+                    id.pop();
+                    id.push(['X', 'x', '0', '7'][rng.gen_range(0..4)]);
+                }
+                2 => id.insert(rng.gen_range(0..18), ' '),
+                _ => {}
+            }
+            ids.push(id);
+        }
+        ids.push("１１０１０５１９４９１２３１００２Ｘ".to_owned());
+        for id in &ids {
+            assert_eq!(
+                SemanticType::ResidentId.matches(id),
+                ResidentId::parse(id).is_ok(),
+                "{id}"
+            );
+        }
+        let alphabet = b"0123456789ABCDEFGHJKLMNPQRTUWXYIOSVZa-";
+        for i in 0..20_000u32 {
+            let mut prefix = String::from("91110108");
+            for _ in 0..9 {
+                prefix.push(char::from(alphabet[rng.gen_range(0..31)]));
+            }
+            let mut code = CreditCode::from_parts(&prefix)
+                .map(|c| c.to_string())
+                .unwrap_or_default();
+            match i % 5 {
+                0 => {
+                    let p = rng.gen_range(0..18);
+                    let c = char::from(alphabet[rng.gen_range(0..alphabet.len())]);
+                    code.replace_range(p..=p, &c.to_string());
+                }
+                1 => code.insert(3, '-'),
+                _ => {}
+            }
+            assert_eq!(
+                SemanticType::CreditCode.matches(&code),
+                CreditCode::parse(&code).is_ok(),
+                "{code}"
+            );
+        }
     }
 
     #[test]
