@@ -11,6 +11,7 @@
 //! against a reference dataset; anything else is a CEL expression.
 
 mod cel_rule;
+mod fast_regex;
 mod reference;
 mod report;
 mod rule;

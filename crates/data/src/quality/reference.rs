@@ -77,6 +77,16 @@ impl ReferenceSet {
         self.values.get(key).map(|v| v.as_deref())
     }
 
+    /// The keys that are the canonical text of an integer (what an Int64
+    /// cell formats to), as integers: an integer cell is in the reference
+    /// exactly when its value is in this set.
+    pub(crate) fn integer_keys(&self) -> std::collections::HashSet<i64, FastBuild> {
+        self.values
+            .keys()
+            .filter_map(|k| k.parse::<i64>().ok().filter(|n| n.to_string() == **k))
+            .collect()
+    }
+
     /// Number of keys.
     pub fn len(&self) -> usize {
         self.values.len()

@@ -4,9 +4,14 @@ use std::collections::HashSet;
 use std::hash::Hasher;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, TimestampMicrosecondType};
-use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::{DataType, SchemaRef};
+use arrow_array::types::{
+    Date32Type, Float64Type, Int64Type, TimestampMicrosecondType,
+};
+use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
+use arrow_array::types::ArrowPrimitiveType;
+use arrow_schema::{DataType, SchemaRef, TimeUnit};
+use hashbrown::HashTable;
+use rayon::prelude::*;
 use time::OffsetDateTime;
 
 use super::cel_rule::CelRule;
@@ -18,6 +23,7 @@ use crate::cell::{
     cell_number, cell_text, format_timestamp, parse_iso_timestamp, parse_loose_date,
 };
 use crate::profile::{FastBuild, FastHasher};
+use super::fast_regex::FastRegex;
 
 /// Failing rows kept per rule as examples.
 const SAMPLES: usize = 5;
@@ -43,10 +49,17 @@ impl Tally {
 
 enum State<'r> {
     Plain,
-    Seen(HashSet<u64, FastBuild>),
+    /// Key hashes seen so far. The hashes are already well mixed, so the
+    /// table uses them as they are.
+    Seen(HashTable<u64>),
     Newest(Option<i64>),
     Cel(Box<CelRule>),
     Lookup(&'r ReferenceSet),
+    /// A reference check on an integer column: the reference keys that are
+    /// the canonical text of an integer, so cells need not be formatted.
+    IntLookup(HashSet<i64, FastBuild>),
+    /// A regex check with its pattern compiled to a DFA, when it can be.
+    Dfa(Box<FastRegex>),
     Done {
         failed: u64,
         evaluated: u64,
@@ -60,6 +73,8 @@ struct Compiled<'r> {
     state: State<'r>,
     tally: Tally,
     note: Option<String>,
+    buf: String,
+    buf2: String,
 }
 
 /// A quality run in progress: push batches in order, then finish.
@@ -67,8 +82,6 @@ pub struct QualityRun<'r> {
     rules: Vec<Compiled<'r>>,
     rows: u64,
     now_micros: i64,
-    buf: String,
-    buf2: String,
 }
 
 fn type_name(t: &DataType) -> String {
@@ -117,7 +130,24 @@ impl<'r> QualityRun<'r> {
             }
             let lookup = |name: &str| references.get(name);
             let state = match &rule.check {
-                Check::Duplicate { .. } => State::Seen(HashSet::default()),
+                Check::Duplicate { .. } => State::Seen(HashTable::new()),
+                Check::Regex { regex, .. } => FastRegex::new(regex)
+                    .map_or(State::Plain, |f| State::Dfa(Box::new(f))),
+                Check::Reference { reference, .. }
+                    if columns.first().is_some_and(|&i| {
+                        schema.field(i).data_type() == &DataType::Int64
+                    }) =>
+                {
+                    match lookup(reference) {
+                        Some(r) => State::IntLookup(r.integer_keys()),
+                        None => {
+                            errors.push(err(format!(
+                                "reference dataset \"{reference}\" was not supplied to the run"
+                            )));
+                            continue;
+                        }
+                    }
+                }
                 Check::Freshness { .. } => State::Newest(None),
                 Check::Reference { reference, .. } | Check::Accuracy { reference, .. } => {
                     match lookup(reference) {
@@ -168,6 +198,8 @@ impl<'r> QualityRun<'r> {
                 state,
                 tally: Tally::default(),
                 note: None,
+                buf: String::new(),
+                buf2: String::new(),
             });
         }
         if !errors.is_empty() {
@@ -178,17 +210,20 @@ impl<'r> QualityRun<'r> {
             rules: compiled,
             rows: 0,
             now_micros,
-            buf: String::new(),
-            buf2: String::new(),
         })
     }
 
     /// Checks one batch; row numbers continue from the previous batches.
+    ///
+    /// Rules are checked in parallel on the rayon pool. Each rule's state
+    /// still sees the batches one after another in file order, so counts,
+    /// samples and notes are exactly those of a single-threaded run.
     pub fn push_batch(&mut self, batch: &RecordBatch) {
         let base = self.rows;
-        for c in &mut self.rules {
-            eval(c, batch.columns(), base, &mut self.buf, &mut self.buf2);
-        }
+        self.rules
+            .par_iter_mut()
+            .with_max_len(1)
+            .for_each(|c| eval(c, batch.columns(), base));
         self.rows += batch.num_rows() as u64;
     }
 
@@ -311,21 +346,130 @@ fn arrow_arith_max(values: impl Iterator<Item = i64>) -> Option<i64> {
     values.max()
 }
 
-fn eval(
-    c: &mut Compiled<'_>,
-    columns: &[ArrayRef],
-    base: u64,
-    buf: &mut String,
-    buf2: &mut String,
+/// Whether a text cell is null or blank, deciding most cells by their first byte.
+fn blank(v: Option<&str>) -> bool {
+    match v {
+        None => true,
+        Some(s) => match s.as_bytes().first() {
+            Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0b => false,
+            _ => s.trim().is_empty(),
+        },
+    }
+}
+
+/// Calls `f(row, value)` for the non-null values of a primitive column.
+fn each_value<T: ArrowPrimitiveType>(
+    array: &PrimitiveArray<T>,
+    mut f: impl FnMut(usize, T::Native),
 ) {
+    let values = array.values();
+    match array.nulls().filter(|n| n.null_count() > 0) {
+        None => {
+            for (i, v) in values.iter().enumerate() {
+                f(i, *v);
+            }
+        }
+        Some(nulls) => {
+            for i in nulls.valid_indices() {
+                f(i, values[i]);
+            }
+        }
+    }
+}
+
+/// The column types [`range_typed`] reads directly; their cells always
+/// have a non-blank text form.
+fn typed_number(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Int64
+            | DataType::Float64
+            | DataType::Date32
+            | DataType::Timestamp(TimeUnit::Microsecond, _)
+    )
+}
+
+/// The range check: `x` is outside `[min, max]`.
+fn outside(x: f64, min: Option<f64>, max: Option<f64>) -> bool {
+    min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m)
+}
+
+/// The range check over a column of numbers, dates or timestamps, reading
+/// values straight from the array. `None` for other types.
+#[allow(clippy::cast_precision_loss)]
+fn range_typed(
+    array: &ArrayRef,
+    min: Option<f64>,
+    max: Option<f64>,
+    mut on: impl FnMut(usize, bool),
+) -> Option<()> {
+    match array.data_type() {
+        DataType::Int64 => {
+            each_value(array.as_primitive::<Int64Type>(), |i, v| {
+                on(i, outside(v as f64, min, max));
+            });
+        }
+        DataType::Float64 => {
+            each_value(array.as_primitive::<Float64Type>(), |i, v| {
+                on(i, outside(v, min, max));
+            });
+        }
+        DataType::Date32 => {
+            each_value(array.as_primitive::<Date32Type>(), |i, v| {
+                on(i, outside(f64::from(v), min, max));
+            });
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            each_value(
+                array.as_primitive::<TimestampMicrosecondType>(),
+                |i, v| on(i, outside(v as f64, min, max)),
+            );
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+/// Inserts a key hash; false when it was already there.
+fn insert_hash(seen: &mut HashTable<u64>, h: u64) -> bool {
+    match seen.entry(h, |&x| x == h, |&x| x) {
+        hashbrown::hash_table::Entry::Occupied(_) => false,
+        hashbrown::hash_table::Entry::Vacant(v) => {
+            v.insert(h);
+            true
+        }
+    }
+}
+
+fn eval(c: &mut Compiled<'_>, columns: &[ArrayRef], base: u64) {
+    let (buf, buf2) = (&mut c.buf, &mut c.buf2);
     let t = &mut c.tally;
     let row = |i: usize| base + i as u64 + 1;
     let col = |k: usize| &columns[c.columns[k]];
     match (&c.rule.check, &mut c.state) {
+        (Check::Missing { .. }, _) if typed_number(col(0).data_type()) => {
+            // Formatted numbers, dates and booleans are never blank: only
+            // nulls fail.
+            let array = col(0);
+            t.evaluated += array.len() as u64;
+            if let Some(nulls) = array.nulls().filter(|n| n.null_count() > 0) {
+                for i in (0..array.len()).filter(|&i| nulls.is_null(i)) {
+                    t.fail(row(i), None);
+                }
+            }
+        }
         (Check::Missing { .. }, _) => each_text(col(0), buf, |i, v| {
             t.evaluated += 1;
-            if v.is_none_or(|s| s.trim().is_empty()) {
+            if blank(v) {
                 t.fail(row(i), v);
+            }
+        }),
+        (Check::Regex { regex, .. }, State::Dfa(dfa)) => each_text(col(0), buf, |i, v| {
+            if let Some(v) = v {
+                t.evaluated += 1;
+                if !dfa.is_match(v, regex) {
+                    t.fail(row(i), Some(v));
+                }
             }
         }),
         (Check::Format { format, .. }, _) => each_text(col(0), buf, |i, v| {
@@ -355,12 +499,22 @@ fn eval(
         (Check::Length { min, max, .. }, _) => each_text(col(0), buf, |i, v| {
             if let Some(v) = v {
                 t.evaluated += 1;
-                let n = v.chars().count();
+                let n = v.bytes().filter(|&b| (b & 0xc0) != 0x80).count();
                 if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
                     t.fail(row(i), Some(v));
                 }
             }
         }),
+        (Check::Range { min, max, .. }, _) if typed_number(col(0).data_type()) => {
+            let array = col(0);
+            range_typed(array, *min, *max, |i, bad| {
+                t.evaluated += 1;
+                if bad {
+                    cell_text(array, i, buf);
+                    t.fail(row(i), Some(buf));
+                }
+            });
+        }
         (Check::Range { min, max, .. }, _) => {
             let array = col(0);
             let numeric = !matches!(array.data_type(), DataType::Utf8);
@@ -383,6 +537,22 @@ fn eval(
                 }
             }
         }
+        (Check::Duplicate { .. }, State::Seen(seen))
+            if c.columns.len() == 1 && col(0).data_type() == &DataType::Utf8 =>
+        {
+            // One text key: hash the bytes in place, exactly as the general
+            // path below hashes the cell's text.
+            for (i, v) in col(0).as_string::<i32>().iter().enumerate() {
+                let Some(v) = v else { continue };
+                let mut h = FastHasher::default();
+                h.write(v.as_bytes());
+                h.write_u8(0x1f);
+                t.evaluated += 1;
+                if !insert_hash(seen, h.finish()) {
+                    t.fail(row(i), Some(v));
+                }
+            }
+        }
         (Check::Duplicate { .. }, State::Seen(seen)) => {
             let keys: Vec<&ArrayRef> = (0..c.columns.len()).map(col).collect();
             let n = keys.first().map_or(0, |a| a.len());
@@ -396,7 +566,7 @@ fn eval(
                     h.write_u8(0x1f);
                 }
                 t.evaluated += 1;
-                if !seen.insert(h.finish()) {
+                if !insert_hash(seen, h.finish()) {
                     let shown = if keys.len() == 1 {
                         Some(buf.as_str())
                     } else {
@@ -408,6 +578,18 @@ fn eval(
         }
         (Check::Freshness { .. }, State::Newest(newest)) => {
             *newest = (*newest).max(newest_micros(col(0), buf));
+        }
+        (Check::Reference { .. }, State::IntLookup(keys))
+            if col(0).data_type() == &DataType::Int64 =>
+        {
+            let array = col(0);
+            each_value(array.as_primitive::<Int64Type>(), |i, v| {
+                t.evaluated += 1;
+                if !keys.contains(&v) {
+                    cell_text(array, i, buf);
+                    t.fail(row(i), Some(buf));
+                }
+            });
         }
         (Check::Reference { .. }, State::Lookup(reference)) => each_text(col(0), buf, |i, v| {
             if let Some(v) = v {
