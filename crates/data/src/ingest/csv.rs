@@ -7,8 +7,10 @@ use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
+use arrow_array::{BooleanArray, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
+use arrow_select::filter::filter_record_batch;
+use rayon::prelude::*;
 
 use super::builder::{ColumnBuilder, Parsed};
 use super::infer::infer_type;
@@ -63,48 +65,77 @@ impl Default for CsvOptions {
     }
 }
 
-/// Read access to one row's decoded fields, however they are held.
-trait Fields {
-    fn get(&self, i: usize) -> &str;
-    fn count(&self) -> usize;
+/// Streamed records not yet converted to Arrow: their bytes back to back,
+/// each field's byte range (row-major, `width` per row) and where each row
+/// came from. Conversion then runs column by column, in parallel.
+#[derive(Default)]
+struct RawBatch {
+    data: Vec<u8>,
+    bounds: Vec<(usize, usize)>,
+    /// (data row number, line) of each record.
+    rows: Vec<(u64, u64)>,
 }
 
-impl Fields for [Cow<'_, str>] {
-    fn get(&self, i: usize) -> &str {
-        &self[i]
+impl RawBatch {
+    fn clear(&mut self) {
+        self.data.clear();
+        self.bounds.clear();
+        self.rows.clear();
     }
-    fn count(&self) -> usize {
-        self.len()
+
+    fn push(&mut self, record: &RawRecord, row: u64, line: u64) {
+        let base = self.data.len();
+        self.data.extend_from_slice(record.bytes());
+        self.bounds.extend(
+            record
+                .starts()
+                .iter()
+                .zip(record.ends())
+                .map(|(&s, &e)| (base + s, base + e)),
+        );
+        self.rows.push((row, line));
     }
 }
 
-/// The fields of a record whose bytes were decoded as one UTF-8 string;
-/// every field end is known to be a character boundary.
-struct Sliced<'a> {
-    text: &'a str,
-    ends: &'a [usize],
+/// Why one field of a streamed row could not be appended.
+enum FieldProblem {
+    Encoding,
+    Value(String),
 }
 
-impl Sliced<'_> {
-    /// `None` when the record is not valid UTF-8 as a whole or a field
-    /// boundary splits a character (a field is then invalid on its own).
-    fn new<'a>(bytes: &'a [u8], ends: &'a [usize]) -> Option<Sliced<'a>> {
-        let text = std::str::from_utf8(bytes).ok()?;
-        if !text.is_ascii() && !ends.iter().all(|&e| text.is_char_boundary(e)) {
-            return None;
+/// Converts column `c` of every record in `raw` into `builder`. A field
+/// that does not decode or parse is appended as null and returned with its
+/// record index; the caller drops those rows from the batch.
+fn convert_column(
+    builder: &mut ColumnBuilder,
+    c: usize,
+    width: usize,
+    raw: &RawBatch,
+    encoding: Encoding,
+    null_values: &[String],
+) -> Vec<(usize, FieldProblem)> {
+    let mut problems = Vec::new();
+    for r in 0..raw.rows.len() {
+        let (start, end) = raw.bounds[r * width + c];
+        let Some(text) = decode(encoding, &raw.data[start..end]) else {
+            problems.push((r, FieldProblem::Encoding));
+            builder.append(Parsed::Null, "");
+            continue;
+        };
+        let parsed = if text.is_empty() || null_values.iter().any(|n| *n == *text) {
+            Some(Parsed::Null)
+        } else {
+            builder.parse(&text)
+        };
+        match parsed {
+            Some(p) => builder.append(p, &text),
+            None => {
+                problems.push((r, FieldProblem::Value(text.into_owned())));
+                builder.append(Parsed::Null, "");
+            }
         }
-        Some(Sliced { text, ends })
     }
-}
-
-impl Fields for Sliced<'_> {
-    fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
-    }
-    fn count(&self) -> usize {
-        self.ends.len()
-    }
+    problems
 }
 
 struct SampleRow {
@@ -123,6 +154,11 @@ pub struct CsvReader<R> {
     builders: Vec<ColumnBuilder>,
     parsed: Vec<Parsed>,
     record: RawRecord,
+    raw: RawBatch,
+    /// Rows in the builders, kept or not.
+    appended: usize,
+    /// Builder rows to leave out of the batch (their row was bad).
+    dropped: Vec<usize>,
     rows_seen: u64,
     rows_in_batch: usize,
     rows_read: u64,
@@ -191,6 +227,9 @@ impl<R: Read> CsvReader<R> {
             builders: Vec::new(),
             parsed: Vec::with_capacity(names.len()),
             record,
+            raw: RawBatch::default(),
+            appended: 0,
+            dropped: Vec::new(),
             rows_seen: 0,
             rows_in_batch: 0,
             rows_read: 0,
@@ -266,16 +305,25 @@ impl<R: Read> CsvReader<R> {
         column: Option<usize>,
         kind: BadRowKind,
     ) -> Result<(), DataError> {
+        let bad = self.bad_row(row, line, column, kind);
+        self.report(bad)
+    }
+
+    fn bad_row(&self, row: u64, line: u64, column: Option<usize>, kind: BadRowKind) -> BadRow {
         let column_name = column
             .and_then(|c| self.schema.fields().get(c - 1))
             .map(|f| f.name().clone());
-        let bad = BadRow {
+        BadRow {
             row,
             line,
             column,
             column_name,
             kind,
-        };
+        }
+    }
+
+    /// Lists a bad row, or refuses the file with it.
+    fn report(&mut self, bad: BadRow) -> Result<(), DataError> {
         if self.options.on_bad_row == OnBadRow::Refuse {
             return Err(DataError::BadRow(Box::new(bad)));
         }
@@ -340,15 +388,14 @@ impl<R: Read> CsvReader<R> {
 
     /// Parses every field of one row, then appends them all, or reports the
     /// first field that does not fit its type and appends nothing.
-    fn push_fields<F: Fields + ?Sized>(
+    fn push_fields(
         &mut self,
         row: u64,
         line: u64,
-        fields: &F,
+        fields: &[Cow<'_, str>],
     ) -> Result<(), DataError> {
         self.parsed.clear();
-        for i in 0..fields.count() {
-            let text = fields.get(i);
+        for (i, text) in fields.iter().enumerate() {
             let parsed = if self.is_null(text) {
                 Some(Parsed::Null)
             } else {
@@ -367,8 +414,9 @@ impl<R: Read> CsvReader<R> {
             }
         }
         for (i, builder) in self.builders.iter_mut().enumerate() {
-            builder.append(self.parsed[i], fields.get(i));
+            builder.append(self.parsed[i], &fields[i]);
         }
+        self.appended += 1;
         self.rows_in_batch += 1;
         self.rows_read += 1;
         Ok(())
@@ -381,7 +429,16 @@ impl<R: Read> CsvReader<R> {
             .map(ColumnBuilder::finish)
             .collect();
         self.rows_in_batch = 0;
-        Ok(RecordBatch::try_new(self.schema.clone(), columns)?)
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
+        let appended = std::mem::take(&mut self.appended);
+        if self.dropped.is_empty() {
+            return Ok(batch);
+        }
+        let mut keep = vec![true; appended];
+        for i in self.dropped.drain(..) {
+            keep[i] = false;
+        }
+        Ok(filter_record_batch(&batch, &BooleanArray::from(keep))?)
     }
 
     /// The next batch of up to `batch_size` rows, or `None` at the end.
@@ -396,7 +453,7 @@ impl<R: Read> CsvReader<R> {
                 .iter()
                 .map(|f| Cow::Borrowed(f.as_str()))
                 .collect();
-            self.push_fields(sample.row, sample.line, fields.as_slice())?;
+            self.push_fields(sample.row, sample.line, &fields)?;
             if self.rows_in_batch >= batch_size {
                 return self.finish_batch().map(Some);
             }
@@ -412,45 +469,83 @@ impl<R: Read> CsvReader<R> {
         self.finish_batch().map(Some)
     }
 
+    /// Reads records until the batch holds `batch_size` good rows or the
+    /// input ends. Records are split sequentially, then converted column by
+    /// column in parallel; bad rows are reported in file order exactly as a
+    /// row-by-row reader would (the first undecodable field of a row, else its
+    /// first unparsable one) and left out of the batch.
     fn fill_from_stream(
         &mut self,
         record: &mut RawRecord,
         batch_size: usize,
     ) -> Result<(), DataError> {
         let width = self.schema.fields().len();
-        while self.rows_in_batch < batch_size {
-            if !self.tokenizer.read_record(record)? {
-                self.done = true;
-                break;
-            }
-            self.rows_seen += 1;
-            let (row, line) = (self.rows_seen, record.line);
-            if let Some((r, column, kind)) = self.structural_problem(record) {
-                self.bad(r, line, column, kind)?;
-                continue;
-            }
-            // Fast path: the whole record is valid UTF-8 (always so for ASCII
-            // in GB18030 too), so its fields are slices of one string.
-            if self.encoding == Encoding::Utf8 || record.bytes().is_ascii() {
-                if let Some(fields) = Sliced::new(record.bytes(), record.ends()) {
-                    self.push_fields(row, line, &fields)?;
-                    continue;
+        while self.rows_in_batch < batch_size && !self.done {
+            let want = batch_size - self.rows_in_batch;
+            self.raw.clear();
+            let mut structural = Vec::new();
+            while self.raw.rows.len() < want {
+                if !self.tokenizer.read_record(record)? {
+                    self.done = true;
+                    break;
                 }
-            }
-            let mut fields: Vec<Cow<'_, str>> = Vec::with_capacity(width);
-            let mut bad_column = None;
-            for i in 0..record.len() {
-                match decode(self.encoding, record.field(i)) {
-                    Some(text) => fields.push(text),
-                    None => {
-                        bad_column = Some(i + 1);
+                self.rows_seen += 1;
+                let (row, line) = (self.rows_seen, record.line);
+                if let Some((r, column, kind)) = self.structural_problem(record) {
+                    structural.push(self.bad_row(r, line, column, kind));
+                    if self.options.on_bad_row == OnBadRow::Refuse {
+                        // Rows before it may still hold an earlier bad value.
                         break;
                     }
+                    continue;
                 }
+                self.raw.push(record, row, line);
             }
-            match bad_column {
-                Some(c) => self.bad(row, line, Some(c), BadRowKind::Encoding)?,
-                None => self.push_fields(row, line, fields.as_slice())?,
+            let refused = self.options.on_bad_row == OnBadRow::Refuse && !structural.is_empty();
+            let (raw, encoding) = (&self.raw, self.encoding);
+            let null_values = &self.options.null_values;
+            let problems: Vec<Vec<(usize, FieldProblem)>> = self
+                .builders
+                .par_iter_mut()
+                .enumerate()
+                .map(|(c, b)| convert_column(b, c, width, raw, encoding, null_values))
+                .collect();
+            // Per bad record: its first undecodable column, else its first
+            // unparsable one.
+            let mut worst: Vec<(usize, bool, usize, FieldProblem)> = problems
+                .into_iter()
+                .enumerate()
+                .flat_map(|(c, ps)| {
+                    ps.into_iter()
+                        .map(move |(r, p)| (r, matches!(p, FieldProblem::Value(_)), c, p))
+                })
+                .collect();
+            worst.sort_by_key(|w| (w.0, w.1, w.2));
+            worst.dedup_by_key(|w| w.0);
+            let mut bad: Vec<BadRow> = Vec::with_capacity(worst.len() + structural.len());
+            for (r, _, c, problem) in worst {
+                let (row, line) = self.raw.rows[r];
+                let kind = match problem {
+                    FieldProblem::Encoding => BadRowKind::Encoding,
+                    FieldProblem::Value(value) => BadRowKind::BadValue {
+                        expected: self.schema.field(c).data_type().to_string(),
+                        value,
+                    },
+                };
+                self.dropped.push(self.appended + r);
+                bad.push(self.bad_row(row, line, Some(c + 1), kind));
+            }
+            let good = self.raw.rows.len() - bad.len();
+            self.appended += self.raw.rows.len();
+            self.rows_in_batch += good;
+            self.rows_read += good as u64;
+            bad.extend(structural);
+            bad.sort_by_key(|b| b.row);
+            for b in bad {
+                self.report(b)?;
+            }
+            if refused {
+                break;
             }
         }
         Ok(())
