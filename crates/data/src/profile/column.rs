@@ -10,7 +10,7 @@ use super::EXACT_DISTINCT_BOUND;
 use hashbrown::HashTable;
 
 use super::hll::{HyperLogLog, hash_bytes};
-use super::pattern::shape;
+use super::pattern::{has_shape, shape};
 use super::semantic::{SemanticCounter, SemanticMatch};
 use crate::cell::{format_date, format_timestamp};
 
@@ -83,6 +83,19 @@ pub struct ColumnProfile {
     pub semantic: Option<SemanticMatch>,
 }
 
+/// A distinct text value with its count and what profiling derived from it
+/// the first time, so that repeats cost one lookup.
+struct TextEntry {
+    text: Box<str>,
+    count: u64,
+    /// Length in characters.
+    len: u32,
+    /// Empty or only whitespace.
+    blank: bool,
+    /// Index of its shape in `patterns`, `u32::MAX` for "other".
+    pattern: u32,
+}
+
 /// The hash of a numeric key (the bits of the value), shared by the
 /// HyperLogLog and the exact-count table.
 fn number_hash(key: i64) -> u64 {
@@ -141,7 +154,7 @@ pub(super) struct ColumnState {
     hll: HyperLogLog,
     /// Exact counts, keyed by the same hash the HyperLogLog takes, so each
     /// value is hashed once.
-    text_counts: HashTable<(Box<str>, u64)>,
+    text_counts: HashTable<TextEntry>,
     num_counts: HashTable<(i64, u64)>,
     overflow: bool,
     welford: Welford,
@@ -152,6 +165,8 @@ pub(super) struct ColumnState {
     len_sum: u64,
     /// Shapes in first-seen order with their counts (at most `MAX_PATTERNS`).
     patterns: Vec<(String, u64)>,
+    /// Indexes into `patterns`, by the hash of the shape.
+    pattern_index: HashTable<usize>,
     /// The index in `patterns` of the previous value's shape: columns mostly
     /// repeat one shape, so this usually saves the search.
     last_pattern: usize,
@@ -179,6 +194,7 @@ impl ColumnState {
             len_max: 0,
             len_sum: 0,
             patterns: Vec::new(),
+            pattern_index: HashTable::new(),
             last_pattern: 0,
             patterns_other: 0,
             shape_buf: String::new(),
@@ -252,24 +268,33 @@ impl ColumnState {
 
     fn push_text(&mut self, v: &str) {
         let bytes = v.as_bytes();
+        let hash = hash_bytes(bytes);
+        if let Some(e) = self.text_counts.find_mut(hash, |e| *e.text == *v) {
+            // A value seen before: everything but its count is known. Its
+            // hash is already in the sketch, its length and shape are
+            // cached, and it cannot be a new minimum or maximum.
+            e.count += 1;
+            self.empty += u64::from(e.blank);
+            self.len_sum += u64::from(e.len);
+            match self.patterns.get_mut(e.pattern as usize) {
+                Some(p) => p.1 += 1,
+                None => self.patterns_other += 1,
+            }
+            if self.semantic.wants_more() {
+                self.semantic.add(v);
+            }
+            return;
+        }
         // Most values start with a visible ASCII character and so are not
         // blank; only the others need the Unicode-aware trim.
         let surely_not_blank = bytes
             .first()
             .is_some_and(|&b| b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0b);
-        if !surely_not_blank && v.trim().is_empty() {
+        let blank = !surely_not_blank && v.trim().is_empty();
+        if blank {
             self.empty += 1;
         }
-        let hash = hash_bytes(bytes);
         self.hll.add_hash(hash);
-        if let Some(c) = self.text_counts.find_mut(hash, |e| *e.0 == *v) {
-            c.1 += 1;
-        } else if self.text_counts.len() < EXACT_DISTINCT_BOUND {
-            self.text_counts
-                .insert_unique(hash, (v.into(), 1), |e| hash_bytes(e.0.as_bytes()));
-        } else {
-            self.overflow = true;
-        }
         let len = char_count(bytes) as u64;
         self.len_min = self.len_min.min(len);
         self.len_max = self.len_max.max(len);
@@ -284,31 +309,56 @@ impl ColumnState {
             None => self.text_max = Some(v.to_owned()),
             _ => {}
         }
-        shape(v, &mut self.shape_buf);
-        self.count_pattern();
+        let pattern = match self.patterns.get_mut(self.last_pattern) {
+            Some(p) if has_shape(v, &p.0) => {
+                p.1 += 1;
+                Some(self.last_pattern)
+            }
+            _ => {
+                shape(v, &mut self.shape_buf);
+                self.count_pattern()
+            }
+        };
         if self.semantic.wants_more() {
             self.semantic.add(v);
         }
+        if self.text_counts.len() < EXACT_DISTINCT_BOUND {
+            let entry = TextEntry {
+                text: v.into(),
+                count: 1,
+                len: u32::try_from(len).unwrap_or(u32::MAX),
+                blank,
+                pattern: pattern.map_or(u32::MAX, |p| u32::try_from(p).unwrap_or(u32::MAX)),
+            };
+            self.text_counts
+                .insert_unique(hash, entry, |e| hash_bytes(e.text.as_bytes()));
+        } else {
+            self.overflow = true;
+        }
     }
 
-    /// Counts the shape in `shape_buf`: the previous value's shape first,
-    /// then the (at most `MAX_PATTERNS`) others in first-seen order.
-    fn count_pattern(&mut self) {
+    /// Counts the shape in `shape_buf` and returns its index in `patterns`,
+    /// or `None` when it is counted in `patterns_other` (the table is full;
+    /// since shapes are never removed, such a shape stays "other").
+    fn count_pattern(&mut self) -> Option<usize> {
         let shape = self.shape_buf.as_str();
-        if let Some(p) = self.patterns.get_mut(self.last_pattern)
-            && p.0 == shape
-        {
-            p.1 += 1;
-            return;
-        }
-        if let Some(i) = self.patterns.iter().position(|p| p.0 == shape) {
+        let h = hash_bytes(shape.as_bytes());
+        let patterns = &self.patterns;
+        if let Some(&i) = self.pattern_index.find(h, |&i| patterns[i].0 == shape) {
             self.patterns[i].1 += 1;
             self.last_pattern = i;
+            Some(i)
         } else if self.patterns.len() < MAX_PATTERNS {
-            self.last_pattern = self.patterns.len();
+            let i = self.patterns.len();
+            self.last_pattern = i;
             self.patterns.push((shape.to_owned(), 1));
+            let patterns = &self.patterns;
+            self.pattern_index
+                .insert_unique(h, i, |&j| hash_bytes(patterns[j].0.as_bytes()));
+            Some(i)
         } else {
             self.patterns_other += 1;
+            None
         }
     }
 
@@ -333,7 +383,7 @@ impl ColumnState {
         let mut top: Vec<(String, u64)> = if is_text {
             self.text_counts
                 .iter()
-                .map(|(k, v)| (k.to_string(), *v))
+                .map(|e| (e.text.to_string(), e.count))
                 .collect()
         } else {
             self.num_counts

@@ -14,14 +14,12 @@ pub fn shape(s: &str, out: &mut String) {
     if s.is_ascii() {
         // One character per byte: fold bytes without decoding.
         let b = s.as_bytes();
-        out.extend(b[..b.len().min(MAX_SHAPE)].iter().map(|&c| {
-            char::from(match c {
-                b'A'..=b'Z' => b'A',
-                b'a'..=b'z' => b'a',
-                b'0'..=b'9' => b'9',
-                other => other,
-            })
-        }));
+        let mut folded = [0u8; MAX_SHAPE];
+        let n = b.len().min(MAX_SHAPE);
+        for (f, &c) in folded.iter_mut().zip(&b[..n]) {
+            *f = fold_ascii(c);
+        }
+        out.push_str(std::str::from_utf8(&folded[..n]).unwrap_or_default());
         if b.len() > MAX_SHAPE {
             out.push('…');
         }
@@ -32,14 +30,54 @@ pub fn shape(s: &str, out: &mut String) {
             out.push('…');
             return;
         }
-        out.push(match c {
-            'A'..='Z' => 'A',
-            'a'..='z' => 'a',
-            '0'..='9' => '9',
-            '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' => 'H',
-            '\u{ff01}'..='\u{ff5e}' => 'F',
-            other => other,
-        });
+        out.push(fold(c));
+    }
+}
+
+/// Whether `s` has the shape `shape`, without building it: most values of a
+/// column share the previous value's shape, so profiling checks that first.
+pub(crate) fn has_shape(s: &str, shape: &str) -> bool {
+    if s.is_ascii() {
+        let (b, sh) = (s.as_bytes(), shape.as_bytes());
+        if b.len() > MAX_SHAPE {
+            return sh.len() == MAX_SHAPE + '…'.len_utf8()
+                && sh.ends_with("…".as_bytes())
+                && b[..MAX_SHAPE]
+                    .iter()
+                    .zip(sh)
+                    .all(|(&c, &f)| fold_ascii(c) == f);
+        }
+        return b.len() == sh.len() && b.iter().zip(sh).all(|(&c, &f)| fold_ascii(c) == f);
+    }
+    let mut expected = shape.chars();
+    for (n, c) in s.chars().enumerate() {
+        if n == MAX_SHAPE {
+            return expected.next() == Some('…') && expected.next().is_none();
+        }
+        if expected.next() != Some(fold(c)) {
+            return false;
+        }
+    }
+    expected.next().is_none()
+}
+
+fn fold_ascii(c: u8) -> u8 {
+    match c {
+        b'A'..=b'Z' => b'A',
+        b'a'..=b'z' => b'a',
+        b'0'..=b'9' => b'9',
+        other => other,
+    }
+}
+
+fn fold(c: char) -> char {
+    match c {
+        'A'..='Z' => 'A',
+        'a'..='z' => 'a',
+        '0'..='9' => '9',
+        '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' => 'H',
+        '\u{ff01}'..='\u{ff5e}' => 'F',
+        other => other,
     }
 }
 
@@ -57,5 +95,36 @@ mod tests {
         assert_eq!(s, "a".repeat(24));
         super::shape(&"张".repeat(30), &mut s);
         assert_eq!(s, format!("{}…", "H".repeat(24)));
+        let values = [
+            "",
+            "a",
+            "Ab9 张三－",
+            "x…",
+            "…",
+            "13812345678",
+            "1381234567",
+            "张三",
+            "张三丰",
+            "北京市海淀区中关村大街12号",
+            "abcdefghijklmnopqrstuvwxyz",
+            "abcdefghijklmnopqrstuvwx",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            "aaaaaaaaaaaaaaaaaaaaaaaa…",
+            "Ａ",
+            "a-b",
+            "9",
+        ];
+        let mut long = "张".repeat(24);
+        long.push('a');
+        let values: Vec<&str> = values.iter().copied().chain([long.as_str()]).collect();
+        let mut t = String::new();
+        for v in &values {
+            super::shape(v, &mut s);
+            assert!(super::has_shape(v, &s), "{v}");
+            for w in &values {
+                super::shape(w, &mut t);
+                assert_eq!(super::has_shape(v, &t), s == t, "{v} vs {w}");
+            }
+        }
     }
 }

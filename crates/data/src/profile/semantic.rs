@@ -89,7 +89,7 @@ fn resident_id_fast(b: &[u8]) -> Option<bool> {
     let date_ok = year >= 1
         && crate::cell::checked_days(year, ascii_number(&b[10..12]), ascii_number(&b[12..14]))
             .is_some();
-    if !date_ok || !govops_ids::is_region_in_use(ascii_number(&b[..6]), year) {
+    if !date_ok || !region_in_use(ascii_number(&b[..6]), year) {
         return Some(false);
     }
     let sum: u32 = b[..17]
@@ -98,6 +98,35 @@ fn resident_id_fast(b: &[u8]) -> Option<bool> {
         .map(|(d, w)| u32::from(d - b'0') * w)
         .sum();
     Some(ID_CHECK[(sum % 11) as usize] == b[17])
+}
+
+/// [`govops_ids::is_region_in_use`] behind a small per-thread cache: a
+/// column of IDs asks about the same few (region, birth year) pairs over
+/// and over, and the table lookup is two binary searches.
+fn region_in_use(code: u32, year: i32) -> bool {
+    use std::cell::RefCell;
+    const SLOTS: usize = 1024;
+    thread_local! {
+        static CACHE: RefCell<Vec<(u32, i32, bool)>> = const { RefCell::new(Vec::new()) };
+    }
+    #[allow(clippy::cast_sign_loss)]
+    let slot =
+        (code.wrapping_mul(0x9e37_79b1) ^ (year as u32).wrapping_mul(0x85eb_ca6b)) as usize % SLOTS;
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_empty() {
+            // Region codes have six digits, so u32::MAX marks an empty slot.
+            c.resize(SLOTS, (u32::MAX, 0, false));
+        }
+        match c.get(slot) {
+            Some(&(k, y, in_use)) if k == code && y == year => in_use,
+            _ => {
+                let in_use = govops_ids::is_region_in_use(code, year);
+                c[slot] = (code, year, in_use);
+                in_use
+            }
+        }
+    })
 }
 
 /// GB 32100 alphabet and weights (as in `govops-ids`).
