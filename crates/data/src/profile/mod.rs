@@ -9,8 +9,8 @@ mod pattern;
 mod semantic;
 
 use arrow_array::RecordBatch;
-use rayon::prelude::*;
 use arrow_schema::SchemaRef;
+use rayon::prelude::*;
 use serde::Serialize;
 
 pub use column::{ColumnProfile, LengthStats, NumericStats};

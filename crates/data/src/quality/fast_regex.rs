@@ -9,10 +9,10 @@
 //! boundaries), keep using the `Regex`.
 
 use regex::Regex;
+use regex_automata::Anchored;
 use regex_automata::dfa::{Automaton, StartKind, dense};
 use regex_automata::util::primitives::StateID;
 use regex_automata::util::start;
-use regex_automata::Anchored;
 
 /// Largest DFA built per rule; above this the rule keeps its `Regex`.
 const SIZE_LIMIT: usize = 4 << 20;

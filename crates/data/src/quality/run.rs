@@ -4,17 +4,16 @@ use std::collections::HashSet;
 use std::hash::Hasher;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{
-    Date32Type, Float64Type, Int64Type, TimestampMicrosecondType,
-};
-use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
 use arrow_array::types::ArrowPrimitiveType;
+use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
 use arrow_schema::{DataType, SchemaRef, TimeUnit};
 use hashbrown::HashTable;
 use rayon::prelude::*;
 use time::OffsetDateTime;
 
 use super::cel_rule::CelRule;
+use super::fast_regex::FastRegex;
 use super::reference::{ReferenceSet, References};
 use super::report::{FailSample, QualityReport, RuleOutcome};
 use super::rule::{Check, Rule};
@@ -23,7 +22,6 @@ use crate::cell::{
     cell_number, cell_text, format_timestamp, parse_iso_timestamp, parse_loose_date,
 };
 use crate::profile::{FastBuild, FastHasher};
-use super::fast_regex::FastRegex;
 
 /// Failing rows kept per rule as examples.
 const SAMPLES: usize = 5;
@@ -131,12 +129,13 @@ impl<'r> QualityRun<'r> {
             let lookup = |name: &str| references.get(name);
             let state = match &rule.check {
                 Check::Duplicate { .. } => State::Seen(HashTable::new()),
-                Check::Regex { regex, .. } => FastRegex::new(regex)
-                    .map_or(State::Plain, |f| State::Dfa(Box::new(f))),
+                Check::Regex { regex, .. } => {
+                    FastRegex::new(regex).map_or(State::Plain, |f| State::Dfa(Box::new(f)))
+                }
                 Check::Reference { reference, .. }
-                    if columns.first().is_some_and(|&i| {
-                        schema.field(i).data_type() == &DataType::Int64
-                    }) =>
+                    if columns
+                        .first()
+                        .is_some_and(|&i| schema.field(i).data_type() == &DataType::Int64) =>
                 {
                     match lookup(reference) {
                         Some(r) => State::IntLookup(r.integer_keys()),
@@ -420,10 +419,9 @@ fn range_typed(
             });
         }
         DataType::Timestamp(TimeUnit::Microsecond, _) => {
-            each_value(
-                array.as_primitive::<TimestampMicrosecondType>(),
-                |i, v| on(i, outside(v as f64, min, max)),
-            );
+            each_value(array.as_primitive::<TimestampMicrosecondType>(), |i, v| {
+                on(i, outside(v as f64, min, max))
+            });
         }
         _ => return None,
     }
