@@ -7,8 +7,9 @@ use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::Arc;
 
-use arrow_array::{BooleanArray, RecordBatch};
+use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
+use arrow_select::concat::concat;
 use arrow_select::filter::filter_record_batch;
 use rayon::prelude::*;
 
@@ -74,17 +75,24 @@ struct RawBatch {
     bounds: Vec<(usize, usize)>,
     /// (data row number, line) of each record.
     rows: Vec<(u64, u64)>,
+    /// Where each record's bytes start in `data`.
+    starts: Vec<usize>,
 }
+
+/// Records per chunk converted as one task.
+const CHUNK_ROWS: usize = 4_096;
 
 impl RawBatch {
     fn clear(&mut self) {
         self.data.clear();
         self.bounds.clear();
         self.rows.clear();
+        self.starts.clear();
     }
 
     fn push(&mut self, record: &RawRecord, row: u64, line: u64) {
         let base = self.data.len();
+        self.starts.push(base);
         self.data.extend_from_slice(record.bytes());
         self.bounds.extend(
             record
@@ -103,39 +111,68 @@ enum FieldProblem {
     Value(String),
 }
 
-/// Converts column `c` of every record in `raw` into `builder`. A field
+/// One chunk's arrays, and its bad fields as (record, column, problem).
+type Converted = (Vec<ArrayRef>, Vec<(usize, usize, FieldProblem)>);
+
+/// Converts records `rows` of `raw` into one array per column. A field
 /// that does not decode or parse is appended as null and returned with its
-/// record index; the caller drops those rows from the batch.
-fn convert_column(
-    builder: &mut ColumnBuilder,
-    c: usize,
-    width: usize,
+/// record index and column; the caller drops those rows from the batch.
+///
+/// Batches are converted a chunk of records at a time on the rayon pool:
+/// a chunk's bytes stay in cache while each of its columns is built, and a
+/// chunk is checked as UTF-8 in one go, which costs far less than a check
+/// per field.
+fn convert_chunk(
+    schema: &Schema,
     raw: &RawBatch,
+    rows: std::ops::Range<usize>,
     encoding: Encoding,
     null_values: &[String],
-) -> Vec<(usize, FieldProblem)> {
+) -> Result<Converted, DataError> {
+    let width = schema.fields().len();
+    let (first, end) = (rows.start, rows.end);
+    let base = raw.starts.get(first).copied().unwrap_or(raw.data.len());
+    let chunk_end = raw.starts.get(end).copied().unwrap_or(raw.data.len());
+    // GB18030 text must go through its decoder even where it happens to be
+    // valid UTF-8. In a valid UTF-8 chunk a field is valid unless its ends
+    // split a character; `get` checks that, and such a field is decoded
+    // alone (and reported).
+    let chunk = if encoding == Encoding::Utf8 {
+        std::str::from_utf8(&raw.data[base..chunk_end]).ok()
+    } else {
+        None
+    };
     let mut problems = Vec::new();
-    for r in 0..raw.rows.len() {
-        let (start, end) = raw.bounds[r * width + c];
-        let Some(text) = decode(encoding, &raw.data[start..end]) else {
-            problems.push((r, FieldProblem::Encoding));
-            builder.append(Parsed::Null, "");
-            continue;
-        };
-        let parsed = if text.is_empty() || null_values.iter().any(|n| *n == *text) {
-            Some(Parsed::Null)
-        } else {
-            builder.parse(&text)
-        };
-        match parsed {
-            Some(p) => builder.append(p, &text),
-            None => {
-                problems.push((r, FieldProblem::Value(text.into_owned())));
+    let mut arrays = Vec::with_capacity(width);
+    for (c, field) in schema.fields().iter().enumerate() {
+        let mut builder = ColumnBuilder::new(field.data_type(), end - first)?;
+        for r in rows.clone() {
+            let (start, stop) = raw.bounds[r * width + c];
+            let text = chunk
+                .and_then(|t| t.get(start - base..stop - base))
+                .map(Cow::Borrowed)
+                .or_else(|| decode(encoding, &raw.data[start..stop]));
+            let Some(text) = text else {
+                problems.push((r, c, FieldProblem::Encoding));
                 builder.append(Parsed::Null, "");
+                continue;
+            };
+            let parsed = if text.is_empty() || null_values.iter().any(|n| *n == *text) {
+                Some(Parsed::Null)
+            } else {
+                builder.parse(&text)
+            };
+            match parsed {
+                Some(p) => builder.append(p, &text),
+                None => {
+                    problems.push((r, c, FieldProblem::Value(text.into_owned())));
+                    builder.append(Parsed::Null, "");
+                }
             }
         }
+        arrays.push(builder.finish());
     }
-    problems
+    Ok((arrays, problems))
 }
 
 struct SampleRow {
@@ -152,6 +189,9 @@ pub struct CsvReader<R> {
     schema: SchemaRef,
     sample: VecDeque<SampleRow>,
     builders: Vec<ColumnBuilder>,
+    /// Arrays converted from streamed records, per chunk, after the rows in
+    /// `builders` (the inference sample's).
+    pieces: Vec<Vec<ArrayRef>>,
     parsed: Vec<Parsed>,
     record: RawRecord,
     raw: RawBatch,
@@ -225,6 +265,7 @@ impl<R: Read> CsvReader<R> {
             schema: Arc::new(Schema::empty()),
             sample: VecDeque::new(),
             builders: Vec::new(),
+            pieces: Vec::new(),
             parsed: Vec::with_capacity(names.len()),
             record,
             raw: RawBatch::default(),
@@ -423,11 +464,27 @@ impl<R: Read> CsvReader<R> {
     }
 
     fn finish_batch(&mut self) -> Result<RecordBatch, DataError> {
-        let columns = self
+        let mut columns: Vec<ArrayRef> = self
             .builders
             .iter_mut()
             .map(ColumnBuilder::finish)
             .collect();
+        let pieces = std::mem::take(&mut self.pieces);
+        if !pieces.is_empty() {
+            let sample_rows = columns.first().map_or(0, |a| a.len());
+            for (c, column) in columns.iter_mut().enumerate() {
+                let mut parts: Vec<&dyn Array> = Vec::with_capacity(pieces.len() + 1);
+                if sample_rows > 0 {
+                    parts.push(column.as_ref());
+                }
+                parts.extend(pieces.iter().map(|p| p[c].as_ref()));
+                *column = if parts.len() == 1 {
+                    pieces[0][c].clone()
+                } else {
+                    concat(&parts)?
+                };
+            }
+        }
         self.rows_in_batch = 0;
         let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
         let appended = std::mem::take(&mut self.appended);
@@ -479,7 +536,6 @@ impl<R: Read> CsvReader<R> {
         record: &mut RawRecord,
         batch_size: usize,
     ) -> Result<(), DataError> {
-        let width = self.schema.fields().len();
         while self.rows_in_batch < batch_size && !self.done {
             let want = batch_size - self.rows_in_batch;
             self.raw.clear();
@@ -502,23 +558,26 @@ impl<R: Read> CsvReader<R> {
                 self.raw.push(record, row, line);
             }
             let refused = self.options.on_bad_row == OnBadRow::Refuse && !structural.is_empty();
-            let (raw, encoding) = (&self.raw, self.encoding);
+            let (raw, encoding, schema) = (&self.raw, self.encoding, &self.schema);
             let null_values = &self.options.null_values;
-            let problems: Vec<Vec<(usize, FieldProblem)>> = self
-                .builders
-                .par_iter_mut()
-                .enumerate()
-                .map(|(c, b)| convert_column(b, c, width, raw, encoding, null_values))
-                .collect();
+            let n = raw.rows.len();
+            let converted = (0..n.div_ceil(CHUNK_ROWS))
+                .into_par_iter()
+                .map(|k| {
+                    let rows = k * CHUNK_ROWS..((k + 1) * CHUNK_ROWS).min(n);
+                    convert_chunk(schema, raw, rows, encoding, null_values)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut problems = Vec::new();
+            for (arrays, p) in converted {
+                self.pieces.push(arrays);
+                problems.extend(p);
+            }
             // Per bad record: its first undecodable column, else its first
             // unparsable one.
             let mut worst: Vec<(usize, bool, usize, FieldProblem)> = problems
                 .into_iter()
-                .enumerate()
-                .flat_map(|(c, ps)| {
-                    ps.into_iter()
-                        .map(move |(r, p)| (r, matches!(p, FieldProblem::Value(_)), c, p))
-                })
+                .map(|(r, c, p)| (r, matches!(p, FieldProblem::Value(_)), c, p))
                 .collect();
             worst.sort_by_key(|w| (w.0, w.1, w.2));
             worst.dedup_by_key(|w| w.0);
