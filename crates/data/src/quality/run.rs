@@ -47,9 +47,8 @@ impl Tally {
 
 enum State<'r> {
     Plain,
-    /// Key hashes seen so far. The hashes are already well mixed, so the
-    /// table uses them as they are.
-    Seen(HashTable<u64>),
+    /// Key hashes seen so far.
+    Seen(SeenKeys),
     Newest(Option<i64>),
     Cel(Box<CelRule>),
     Lookup(&'r ReferenceSet),
@@ -128,7 +127,7 @@ impl<'r> QualityRun<'r> {
             }
             let lookup = |name: &str| references.get(name);
             let state = match &rule.check {
-                Check::Duplicate { .. } => State::Seen(HashTable::new()),
+                Check::Duplicate { .. } => State::Seen(SeenKeys::new()),
                 Check::Regex { regex, .. } => {
                     FastRegex::new(regex).map_or(State::Plain, |f| State::Dfa(Box::new(f)))
                 }
@@ -428,9 +427,67 @@ fn range_typed(
     Some(())
 }
 
-/// Inserts a key hash; false when it was already there.
+/// Bits of a key hash that choose its part of [`SeenKeys`].
+const PART_BITS: u32 = 6;
+
+/// The key hashes a duplicate check has seen, split by their top bits into
+/// parts. A batch's hashes are grouped by part (keeping row order within
+/// each) and the parts filled in parallel: each key always lands in the same
+/// part and each part sees its keys in row order, so the rows that fail are
+/// exactly those a single table would give, while each part's table is
+/// small enough to stay in cache far better than one table of every key.
+struct SeenKeys {
+    parts: Vec<HashTable<u64>>,
+}
+
+impl SeenKeys {
+    fn new() -> Self {
+        Self {
+            parts: (0..1 << PART_BITS).map(|_| HashTable::new()).collect(),
+        }
+    }
+
+    /// Adds `(hash, row)` pairs given in row order; returns, ascending, the
+    /// rows whose hash was already seen (earlier in this batch included).
+    fn insert_batch(&mut self, hashes: &[(u64, usize)]) -> Vec<usize> {
+        let part = |h: u64| (h >> (64 - PART_BITS)) as usize;
+        let mut bounds = vec![0usize; self.parts.len() + 1];
+        for &(h, _) in hashes {
+            bounds[part(h) + 1] += 1;
+        }
+        for p in 1..bounds.len() {
+            bounds[p] += bounds[p - 1];
+        }
+        let mut next = bounds.clone();
+        let mut grouped = vec![(0u64, 0usize); hashes.len()];
+        for &(h, row) in hashes {
+            let p = part(h);
+            grouped[next[p]] = (h, row);
+            next[p] += 1;
+        }
+        let mut dups: Vec<usize> = self
+            .parts
+            .par_iter_mut()
+            .enumerate()
+            .flat_map_iter(|(p, table)| {
+                grouped[bounds[p]..bounds[p + 1]]
+                    .iter()
+                    .filter(|&&(h, _)| !insert_hash(table, h))
+                    .map(|&(_, row)| row)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        dups.sort_unstable();
+        dups
+    }
+}
+
+/// Inserts a key hash; false when it was already there. Within a part the
+/// top bits are all alike, so the table hashes a rotation that puts varied
+/// bits where hashbrown looks (low bits for the slot, top bits for the tag).
 fn insert_hash(seen: &mut HashTable<u64>, h: u64) -> bool {
-    match seen.entry(h, |&x| x == h, |&x| x) {
+    let mix = |x: u64| x.rotate_right(PART_BITS);
+    match seen.entry(mix(h), |&x| x == h, |&x| mix(x)) {
         hashbrown::hash_table::Entry::Occupied(_) => false,
         hashbrown::hash_table::Entry::Vacant(v) => {
             v.insert(h);
@@ -535,42 +592,42 @@ fn eval(c: &mut Compiled<'_>, columns: &[ArrayRef], base: u64) {
                 }
             }
         }
-        (Check::Duplicate { .. }, State::Seen(seen))
-            if c.columns.len() == 1 && col(0).data_type() == &DataType::Utf8 =>
-        {
-            // One text key: hash the bytes in place, exactly as the general
-            // path below hashes the cell's text.
-            for (i, v) in col(0).as_string::<i32>().iter().enumerate() {
-                let Some(v) = v else { continue };
-                let mut h = FastHasher::default();
-                h.write(v.as_bytes());
-                h.write_u8(0x1f);
-                t.evaluated += 1;
-                if !insert_hash(seen, h.finish()) {
-                    t.fail(row(i), Some(v));
-                }
-            }
-        }
         (Check::Duplicate { .. }, State::Seen(seen)) => {
             let keys: Vec<&ArrayRef> = (0..c.columns.len()).map(col).collect();
             let n = keys.first().map_or(0, |a| a.len());
-            'rows: for i in 0..n {
-                let mut h = FastHasher::default();
-                for k in &keys {
-                    if !cell_text(k, i, buf) {
-                        continue 'rows;
-                    }
-                    h.write(buf.as_bytes());
+            let mut hashes = Vec::with_capacity(n);
+            if let [key] = keys.as_slice()
+                && key.data_type() == &DataType::Utf8
+            {
+                // One text key: hash the bytes in place, exactly as the
+                // general path below hashes the cell's text.
+                for (i, v) in key.as_string::<i32>().iter().enumerate() {
+                    let Some(v) = v else { continue };
+                    let mut h = FastHasher::default();
+                    h.write(v.as_bytes());
                     h.write_u8(0x1f);
+                    hashes.push((h.finish(), i));
                 }
-                t.evaluated += 1;
-                if !insert_hash(seen, h.finish()) {
-                    let shown = if keys.len() == 1 {
-                        Some(buf.as_str())
-                    } else {
-                        None
-                    };
-                    t.fail(row(i), shown);
+            } else {
+                'rows: for i in 0..n {
+                    let mut h = FastHasher::default();
+                    for k in &keys {
+                        if !cell_text(k, i, buf) {
+                            continue 'rows;
+                        }
+                        h.write(buf.as_bytes());
+                        h.write_u8(0x1f);
+                    }
+                    hashes.push((h.finish(), i));
+                }
+            }
+            t.evaluated += hashes.len() as u64;
+            for i in seen.insert_batch(&hashes) {
+                if t.samples.len() < SAMPLES && keys.len() == 1 {
+                    cell_text(keys[0], i, buf);
+                    t.fail(row(i), Some(buf));
+                } else {
+                    t.fail(row(i), None);
                 }
             }
         }
@@ -649,5 +706,35 @@ fn eval(c: &mut Compiled<'_>, columns: &[ArrayRef], base: u64) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_key_set_fails_the_same_rows_as_one_set() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let mut split = SeenKeys::new();
+        let mut one = HashSet::new();
+        for batch in 0..20 {
+            let n = [1, 0, 5_000, 77, 20_000][batch % 5];
+            let hashes: Vec<(u64, usize)> = (0..n)
+                .map(|row| {
+                    let key: u64 = rng.gen_range(0..30_000);
+                    let mut h = FastHasher::default();
+                    h.write_u64(key);
+                    (h.finish(), row)
+                })
+                .collect();
+            let expected: Vec<usize> = hashes
+                .iter()
+                .filter(|(h, _)| !one.insert(*h))
+                .map(|&(_, row)| row)
+                .collect();
+            assert_eq!(split.insert_batch(&hashes), expected, "batch {batch}");
+        }
     }
 }
