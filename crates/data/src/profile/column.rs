@@ -102,6 +102,17 @@ fn number_hash(key: i64) -> u64 {
     hash_bytes(&key.to_le_bytes())
 }
 
+/// The first eight bytes as a big-endian number, zero-padded. If
+/// `prefix(a) < prefix(b)` then `a < b` as strings: the first differing
+/// byte decides both, and a zero pad only ever stands where the shorter
+/// string ends (so it sorts first either way). Equal prefixes decide nothing.
+fn prefix(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    let n = bytes.len().min(8);
+    w[..n].copy_from_slice(&bytes[..n]);
+    u64::from_be_bytes(w)
+}
+
 /// Characters in valid UTF-8: every byte that does not continue a character.
 fn char_count(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| (b & 0xc0) != 0x80).count()
@@ -160,6 +171,9 @@ pub(super) struct ColumnState {
     welford: Welford,
     text_min: Option<String>,
     text_max: Option<String>,
+    /// [`prefix`] of `text_min` and `text_max` (0 while there are none).
+    min_prefix: u64,
+    max_prefix: u64,
     len_min: u64,
     len_max: u64,
     len_sum: u64,
@@ -190,6 +204,8 @@ impl ColumnState {
             welford: Welford::default(),
             text_min: None,
             text_max: None,
+            min_prefix: 0,
+            max_prefix: 0,
             len_min: u64::MAX,
             len_max: 0,
             len_sum: 0,
@@ -299,15 +315,23 @@ impl ColumnState {
         self.len_min = self.len_min.min(len);
         self.len_max = self.len_max.max(len);
         self.len_sum += len;
-        match &mut self.text_min {
-            Some(m) if v < m.as_str() => v.clone_into(m),
-            None => self.text_min = Some(v.to_owned()),
-            _ => {}
-        }
-        match &mut self.text_max {
-            Some(m) if v > m.as_str() => v.clone_into(m),
-            None => self.text_max = Some(v.to_owned()),
-            _ => {}
+        // Values whose first eight bytes already lie strictly between the
+        // minimum's and the maximum's cannot move either: skip both
+        // comparisons (see `prefix`).
+        let p = prefix(bytes);
+        if !(p > self.min_prefix && p < self.max_prefix) {
+            match &mut self.text_min {
+                Some(m) if v < m.as_str() => v.clone_into(m),
+                None => self.text_min = Some(v.to_owned()),
+                _ => {}
+            }
+            match &mut self.text_max {
+                Some(m) if v > m.as_str() => v.clone_into(m),
+                None => self.text_max = Some(v.to_owned()),
+                _ => {}
+            }
+            self.min_prefix = self.text_min.as_deref().map_or(0, |m| prefix(m.as_bytes()));
+            self.max_prefix = self.text_max.as_deref().map_or(0, |m| prefix(m.as_bytes()));
         }
         let pattern = match self.patterns.get_mut(self.last_pattern) {
             Some(p) if has_shape(v, &p.0) => {
@@ -440,6 +464,30 @@ impl ColumnState {
             patterns,
             patterns_other: self.patterns_other,
             semantic: self.semantic.best(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix;
+
+    #[test]
+    fn a_smaller_prefix_means_a_smaller_string() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let alphabet: [&[u8]; 6] = [b"\0", b"a", b"b", b"1", "张".as_bytes(), b"\xff"];
+        let random = |rng: &mut rand::rngs::StdRng| -> Vec<u8> {
+            let n = rng.gen_range(0..12);
+            (0..n)
+                .flat_map(|_| alphabet[rng.gen_range(0..alphabet.len())].iter().copied())
+                .collect()
+        };
+        for _ in 0..100_000 {
+            let (a, b) = (random(&mut rng), random(&mut rng));
+            if prefix(&a) < prefix(&b) {
+                assert!(a < b, "{a:?} {b:?}");
+            }
         }
     }
 }
