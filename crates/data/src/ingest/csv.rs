@@ -138,7 +138,7 @@ fn convert_chunk(
     // split a character; `get` checks that, and such a field is decoded
     // alone (and reported).
     let chunk = if encoding == Encoding::Utf8 {
-        std::str::from_utf8(&raw.data[base..chunk_end]).ok()
+        simdutf8::basic::from_utf8(&raw.data[base..chunk_end]).ok()
     } else {
         None
     };
@@ -146,18 +146,37 @@ fn convert_chunk(
     let mut arrays = Vec::with_capacity(width);
     for (c, field) in schema.fields().iter().enumerate() {
         let mut builder = ColumnBuilder::new(field.data_type(), end - first)?;
-        for r in rows.clone() {
+        let text_of = |r: usize| {
             let (start, stop) = raw.bounds[r * width + c];
-            let text = chunk
+            chunk
                 .and_then(|t| t.get(start - base..stop - base))
                 .map(Cow::Borrowed)
-                .or_else(|| decode(encoding, &raw.data[start..stop]));
+                .or_else(|| decode(encoding, &raw.data[start..stop]))
+        };
+        let is_null = |text: &str| text.is_empty() || null_values.iter().any(|n| n == text);
+        if let ColumnBuilder::Text(b) = &mut builder {
+            // Text never fails to parse: no per-field dispatch.
+            for r in rows.clone() {
+                match text_of(r) {
+                    None => {
+                        problems.push((r, c, FieldProblem::Encoding));
+                        b.append_null();
+                    }
+                    Some(text) if is_null(&text) => b.append_null(),
+                    Some(text) => b.append_value(text),
+                }
+            }
+            arrays.push(builder.finish());
+            continue;
+        }
+        for r in rows.clone() {
+            let text = text_of(r);
             let Some(text) = text else {
                 problems.push((r, c, FieldProblem::Encoding));
                 builder.append(Parsed::Null, "");
                 continue;
             };
-            let parsed = if text.is_empty() || null_values.iter().any(|n| *n == *text) {
+            let parsed = if is_null(&text) {
                 Some(Parsed::Null)
             } else {
                 builder.parse(&text)
