@@ -165,7 +165,10 @@ pub(super) struct ColumnState {
     hll: HyperLogLog,
     /// Exact counts, keyed by the same hash the HyperLogLog takes, so each
     /// value is hashed once.
-    text_counts: HashTable<TextEntry>,
+    /// (hash, index into `text_entries`): small entries, compared by hash
+    /// before any text is touched.
+    text_counts: HashTable<(u64, u32)>,
+    text_entries: Vec<TextEntry>,
     num_counts: HashTable<(i64, u64)>,
     overflow: bool,
     welford: Welford,
@@ -199,6 +202,7 @@ impl ColumnState {
             empty: 0,
             hll: HyperLogLog::default(),
             text_counts: HashTable::new(),
+            text_entries: Vec::new(),
             num_counts: HashTable::new(),
             overflow: false,
             welford: Welford::default(),
@@ -285,7 +289,12 @@ impl ColumnState {
     fn push_text(&mut self, v: &str) {
         let bytes = v.as_bytes();
         let hash = hash_bytes(bytes);
-        if let Some(e) = self.text_counts.find_mut(hash, |e| *e.text == *v) {
+        let entries = &self.text_entries;
+        let found = self
+            .text_counts
+            .find(hash, |&(h, i)| h == hash && *entries[i as usize].text == *v)
+            .map(|&(_, i)| i as usize);
+        if let Some(e) = found.and_then(|i| self.text_entries.get_mut(i)) {
             // A value seen before: everything but its count is known. Its
             // hash is already in the sketch, its length and shape are
             // cached, and it cannot be a new minimum or maximum.
@@ -306,7 +315,9 @@ impl ColumnState {
         let surely_not_blank = bytes
             .first()
             .is_some_and(|&b| b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0b);
-        let blank = !surely_not_blank && v.trim().is_empty();
+        let blank = !surely_not_blank
+            && v.chars().next().is_none_or(char::is_whitespace)
+            && v.trim().is_empty();
         if blank {
             self.empty += 1;
         }
@@ -346,16 +357,17 @@ impl ColumnState {
         if self.semantic.wants_more() {
             self.semantic.add(v);
         }
-        if self.text_counts.len() < EXACT_DISTINCT_BOUND {
-            let entry = TextEntry {
+        if self.text_entries.len() < EXACT_DISTINCT_BOUND {
+            let index = u32::try_from(self.text_entries.len()).unwrap_or(u32::MAX);
+            self.text_entries.push(TextEntry {
                 text: v.into(),
                 count: 1,
                 len: u32::try_from(len).unwrap_or(u32::MAX),
                 blank,
                 pattern: pattern.map_or(u32::MAX, |p| u32::try_from(p).unwrap_or(u32::MAX)),
-            };
+            });
             self.text_counts
-                .insert_unique(hash, entry, |e| hash_bytes(e.text.as_bytes()));
+                .insert_unique(hash, (hash, index), |&(h, _)| h);
         } else {
             self.overflow = true;
         }
@@ -400,12 +412,12 @@ impl ColumnState {
     pub fn finish(self) -> ColumnProfile {
         let is_text = matches!(self.data_type, DataType::Utf8);
         let exact_len = if is_text {
-            self.text_counts.len()
+            self.text_entries.len()
         } else {
             self.num_counts.len()
         };
         let mut top: Vec<(String, u64)> = if is_text {
-            self.text_counts
+            self.text_entries
                 .iter()
                 .map(|e| (e.text.to_string(), e.count))
                 .collect()

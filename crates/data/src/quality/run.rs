@@ -350,7 +350,8 @@ fn blank(v: Option<&str>) -> bool {
         None => true,
         Some(s) => match s.as_bytes().first() {
             Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0b => false,
-            _ => s.trim().is_empty(),
+            // A value whose first character is not whitespace is not blank.
+            _ => s.chars().next().is_none_or(char::is_whitespace) && s.trim().is_empty(),
         },
     }
 }
