@@ -68,7 +68,7 @@ impl Default for CsvOptions {
 
 /// Streamed records not yet converted to Arrow: their bytes back to back,
 /// each field's byte range (row-major, `width` per row) and where each row
-/// came from. Conversion then runs column by column, in parallel.
+/// came from. Conversion then runs a chunk of records per task, in parallel.
 #[derive(Default)]
 struct RawBatch {
     data: Vec<u8>,
