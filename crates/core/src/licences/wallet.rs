@@ -109,11 +109,12 @@ impl Platform {
         &self.inner.licences
     }
 
-    async fn summaries(&self, sql: &'static str, key: &str) -> Result<Vec<LicenceSummary>> {
-        let rows: Vec<SummaryRow> = sqlx::query_as(sql)
-            .bind(key.to_owned())
-            .fetch_all(self.store().pool())
-            .await?;
+    async fn summaries(&self, sql: &'static str, keys: &[&str]) -> Result<Vec<LicenceSummary>> {
+        let mut query = sqlx::query_as(sql);
+        for key in keys {
+            query = query.bind((*key).to_owned());
+        }
+        let rows: Vec<SummaryRow> = query.fetch_all(self.store().pool()).await?;
         Ok(rows
             .into_iter()
             .map(
@@ -147,10 +148,35 @@ impl Platform {
         self.access()
             .check(Some(who), Action::LicenceWallet, Resource::Platform)?;
         let mut out = Vec::new();
-        for holder in self.holders_of_account(&who.account_id).await? {
-            out.extend(self.summaries(SELECT_BY_HOLDER, &holder).await?);
+        for holder in super::verify::holders_of_principal(who) {
+            out.extend(self.summaries(SELECT_BY_HOLDER, &[&holder]).await?);
         }
         Ok(out)
+    }
+
+    /// The licence of `licence_type` that `holder` would present for a material: its
+    /// newest valid one, else (so that the refusal can say why) its newest at all. `None`
+    /// when the holder has none, or is not one the signed-in account acts as. One indexed
+    /// read, however many licences the holder has.
+    pub async fn held_licence(
+        &self,
+        who: &Principal,
+        holder: &str,
+        licence_type: &str,
+    ) -> Result<Option<LicenceSummary>> {
+        self.access()
+            .check(Some(who), Action::LicenceWallet, Resource::Platform)?;
+        if !super::verify::holders_of_principal(who)
+            .iter()
+            .any(|h| h == holder)
+        {
+            return Ok(None);
+        }
+        Ok(self
+            .summaries(SELECT_HELD_OF_TYPE, &[holder, licence_type])
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// One licence of the wallet, with its claims and the holder's SD-JWT.
@@ -158,11 +184,7 @@ impl Platform {
         self.access()
             .check(Some(who), Action::LicenceWallet, Resource::Platform)?;
         let (summary, sd_jwt) = self.licence_row(id).await?;
-        if !self
-            .holders_of_account(&who.account_id)
-            .await?
-            .contains(&summary.holder)
-        {
+        if !super::verify::holders_of_principal(who).contains(&summary.holder) {
             return Err(not_found(id));
         }
         self.detail(summary, sd_jwt, true)
@@ -194,7 +216,7 @@ impl Platform {
             Action::LicenceManage,
             Resource::Department(department),
         )?;
-        self.summaries(SELECT_BY_DEPARTMENT, department).await
+        self.summaries(SELECT_BY_DEPARTMENT, &[department]).await
     }
 
     /// Makes a presentation of a wallet licence that discloses `fields` (top-level claim
@@ -281,7 +303,7 @@ impl Platform {
     }
 
     async fn licence_row(&self, id: &str) -> Result<(LicenceSummary, String)> {
-        let mut rows = self.summaries(SELECT_BY_ID, id).await?;
+        let mut rows = self.summaries(SELECT_BY_ID, &[id]).await?;
         let summary = rows.pop().ok_or_else(|| not_found(id))?;
         let (sd_jwt,): (String,) = sqlx::query_as("SELECT sd_jwt FROM licences WHERE id = $1")
             .bind(id.to_owned())
@@ -325,6 +347,9 @@ impl Platform {
 
 const SELECT_BY_HOLDER: &str = "SELECT id, identifier, type_id, department_code, holder, status, \
      status_reason, issued_ms, expires_ms FROM licences WHERE holder = $1 ORDER BY issued_ms DESC, id";
+const SELECT_HELD_OF_TYPE: &str = "SELECT id, identifier, type_id, department_code, holder, \
+     status, status_reason, issued_ms, expires_ms FROM licences WHERE holder = $1 AND type_id = $2 \
+     ORDER BY CASE WHEN status = 0 THEN 0 ELSE 1 END, issued_ms DESC, id LIMIT 1";
 const SELECT_BY_DEPARTMENT: &str = "SELECT id, identifier, type_id, department_code, holder, \
      status, status_reason, issued_ms, expires_ms FROM licences WHERE department_code = $1 \
      ORDER BY issued_ms DESC, id LIMIT 200";
