@@ -157,6 +157,17 @@ fn raw_signatures(c: &mut Criterion) {
             .verify(&message, &p256_sig.to_bytes())
         })
     });
+    let ring_key = ring::signature::EcdsaKeyPair::from_private_key_and_public_key(
+        &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+        &p256_key.to_bytes(),
+        ring_public.as_bytes(),
+        &ring::rand::SystemRandom::new(),
+    )
+    .expect("a p256 key loads into ring");
+    let system = ring::rand::SystemRandom::new();
+    group.bench_function("ring_p256_sign", |b| {
+        b.iter(|| ring_key.sign(&system, &message))
+    });
     group.bench_function("ed25519_verify_strict", |b| {
         b.iter(|| ed_public.verify_strict(&message, &ed_sig))
     });

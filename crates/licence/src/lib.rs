@@ -14,7 +14,9 @@
 //! ```
 //!
 //! The crate is pure: no I/O and no clock. `now` is a parameter (seconds since 1970), and
-//! salts and keys come from a caller-supplied `rand_core` RNG.
+//! salts and keys come from a caller-supplied `rand_core` RNG. One exception: an ES256
+//! signature's nonce is hedged with random bytes `ring` reads from the operating system
+//! (see [`Es256Key`]); `ring` takes no other source.
 //!
 //! # What is not here
 //!
@@ -51,7 +53,7 @@ pub use frame::Frame;
 pub use identifier::{LICENCE_OID, LicenceIdentifier, check_character};
 pub use issue::{Credential, IssuedSdJwt, Issuer, VC_TYP};
 pub use json_serialization::compact_from_json;
-pub use keys::{Algorithm, SigningKey, VerifyingKey};
+pub use keys::{Algorithm, Es256Key, SigningKey, VerifyingKey};
 pub use path::{ClaimPath, PathSegment};
 pub use present::{KeyBindingRequest, SdJwt};
 pub use status_list::{

@@ -297,12 +297,46 @@ impl Licences {
         store: &Store,
         holder: &str,
     ) -> Result<Option<VerifyingKey>> {
+        if let Ok(known) = self.holder_keys.read()
+            && let Some(k) = known.get(holder)
+        {
+            return Ok(Some(k.clone()));
+        }
         let row: Option<(String,)> =
             sqlx::query_as("SELECT public_jwk FROM licence_holder_keys WHERE holder = $1")
                 .bind(holder.to_owned())
                 .fetch_optional(store.pool())
                 .await?;
-        row.map(|(jwk,)| parse_public(&jwk)).transpose()
+        let key = row.map(|(jwk,)| parse_public(&jwk)).transpose()?;
+        if let (Some(k), Ok(mut known)) = (&key, self.holder_keys.write()) {
+            known.insert(holder.to_owned(), k.clone());
+        }
+        Ok(key)
+    }
+
+    /// Every published issuer key as a trust store: the one kept, unless `fresh` asks
+    /// for it to be read again (after a key it lacked was met).
+    pub(super) async fn trust_store(
+        &self,
+        store: &Store,
+        fresh: bool,
+    ) -> Result<Arc<govops_licence::TrustStore>> {
+        if !fresh
+            && let Ok(kept) = self.trust.read()
+            && let Some(t) = kept.as_ref()
+        {
+            return Ok(t.clone());
+        }
+        let mut trust = govops_licence::TrustStore::new();
+        for k in self.published_keys(store, None).await? {
+            let key = parse_public(&k.jwk.to_string())?;
+            trust.add(self.issuer_id(&k.department), Some(k.kid), key);
+        }
+        let trust = Arc::new(trust);
+        if let Ok(mut kept) = self.trust.write() {
+            *kept = Some(trust.clone());
+        }
+        Ok(trust)
     }
 
     /// Every issuer key ever made, retired ones included, for JWKS and verification.

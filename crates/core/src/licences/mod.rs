@@ -85,6 +85,12 @@ pub struct Licences {
     /// to a write that did not commit; it is only used when the database names its kid.
     keys: RwLock<HashMap<String, Arc<SigningKey>>>,
     tokens: Mutex<HashMap<(String, i64), CachedToken>>,
+    /// Every published issuer key as a trust store, built on first use. Keys are only
+    /// ever added (a retired key stays published), so a kept store is only ever missing
+    /// a newer key: a verification that finds its key unknown rebuilds it once.
+    trust: RwLock<Option<Arc<govops_licence::TrustStore>>>,
+    /// Holders' public keys, read once: a holder's key never changes after it is made.
+    holder_keys: RwLock<HashMap<String, govops_licence::VerifyingKey>>,
 }
 
 impl std::fmt::Debug for Licences {
@@ -168,6 +174,8 @@ impl Licences {
             base_url: settings.public_url.trim_end_matches('/').to_owned(),
             keys: RwLock::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
+            trust: RwLock::new(None),
+            holder_keys: RwLock::new(HashMap::new()),
         };
         licences.open_issuer_keys(store).await?;
         Ok(licences)

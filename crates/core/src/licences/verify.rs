@@ -6,13 +6,12 @@
 //! when asked, the holder. Every refusal has a stable code and a specific reason.
 
 use super::Licences;
-use super::keys::parse_public;
 use super::status::LicenceStatus;
 use crate::access::{Action, Resource};
 use crate::error::{CoreError, Result};
 use crate::identity::Principal;
 use crate::platform::Platform;
-use govops_licence::{ClaimPath, KeyBinding, TrustStore, VerifyError, VerifyOptions, verify};
+use govops_licence::{ClaimPath, KeyBinding, VerifyError, VerifyOptions, verify};
 use serde_json::Value;
 
 /// Largest presentation accepted.
@@ -182,18 +181,22 @@ impl Platform {
             }
         };
         let lic = self.licences();
-        let mut trust = TrustStore::new();
-        for k in lic.published_keys(self.store(), None).await? {
-            let key = parse_public(&k.jwk.to_string())?;
-            trust.add(lic.issuer_id(&k.department), Some(k.kid), key);
-        }
         let options = VerifyOptions {
             max_bytes: MAX_PRESENTATION_BYTES,
             key_binding,
             ..VerifyOptions::default()
         };
         let now = self.now().unix_timestamp();
+        let trust = lic.trust_store(self.store(), false).await?;
         let verified = match verify(presentation, &trust, &options, now) {
+            // A key published since the kept trust store was built: read them again.
+            Err(VerifyError::KeyNotTrusted { .. }) => {
+                let trust = lic.trust_store(self.store(), true).await?;
+                verify(presentation, &trust, &options, now)
+            }
+            other => other,
+        };
+        let verified = match verified {
             Ok(v) => v,
             Err(e) => return Ok(VerificationReport::refused(code_of(&e), e.to_string())),
         };
@@ -288,7 +291,7 @@ impl Platform {
         }
         if let Some(account) = &req.holder_account
             && !self
-                .holder_matches(lic, account, verified.holder_key.as_ref())
+                .holder_matches(lic, who, account, verified.holder_key.as_ref())
                 .await?
         {
             return Ok(report.refuse(
@@ -340,13 +343,18 @@ impl Platform {
     async fn holder_matches(
         &self,
         lic: &Licences,
+        who: Option<&Principal>,
         account: &str,
         key: Option<&govops_licence::VerifyingKey>,
     ) -> Result<bool> {
         let Some(key) = key else {
             return Ok(false);
         };
-        for holder in self.holders_of_account(account).await? {
+        let holders = match who {
+            Some(p) if p.account_id == account => holders_of_principal(p),
+            _ => self.holders_of_account(account).await?,
+        };
+        for holder in holders {
             if lic.holder_public_key(self.store(), &holder).await?.as_ref() == Some(key) {
                 return Ok(true);
             }
@@ -374,4 +382,18 @@ impl Platform {
         out.extend(firms.into_iter().map(|(f,)| format!("enterprise:{f}")));
         Ok(out)
     }
+}
+
+/// The holders a signed-in principal acts as, from its session: `person:<id>` and
+/// `enterprise:<id>` for each enterprise it is an agent of (what
+/// [`Platform::holders_of_account`] reads from the database).
+pub(crate) fn holders_of_principal(p: &Principal) -> Vec<String> {
+    let Some(person) = &p.person_id else {
+        return Vec::new();
+    };
+    let mut out = vec![format!("person:{person}")];
+    let mut firms = p.enterprises.clone();
+    firms.sort();
+    out.extend(firms.into_iter().map(|f| format!("enterprise:{f}")));
+    out
 }

@@ -151,7 +151,7 @@ pub mod craft {
         trust.add(
             super::ISSUER,
             None,
-            SigningKey::Es256(issuer_key()).verifying_key(),
+            SigningKey::try_from(issuer_key()).unwrap().verifying_key(),
         );
         trust
     }
