@@ -117,6 +117,11 @@ fn raw_offset(string_start: usize, source: &str, line: isize, column: isize) -> 
     }
 }
 
+thread_local! {
+    /// The CEL standard library, built once per thread.
+    static STDLIB: cel::Context<'static, 'static> = cel::Context::default();
+}
+
 /// Evaluates every rule over `form` and `data`. A rule that does not evaluate to a boolean
 /// fails with the reason, so that a broken rule can never approve a case.
 pub fn evaluate_rules(
@@ -124,32 +129,36 @@ pub fn evaluate_rules(
     form: &BTreeMap<String, serde_json::Value>,
     data: &serde_json::Value,
 ) -> Vec<RuleOutcome> {
-    let mut context = cel::Context::default();
-    let setup = context
-        .add_variable("form", form)
-        .and_then(|()| context.add_variable("data", data))
-        .err()
-        .map(|e| format!("the form cannot be read by CEL: {e}"));
-    rules
-        .iter()
-        .map(|rule| {
-            let (passed, error) = match &setup {
-                Some(e) => (false, Some(e.clone())),
-                None => match rule.program.execute(&context) {
-                    Ok(cel::Value::Bool(b)) => (b, None),
-                    Ok(other) => (
-                        false,
-                        Some(format!("the rule gave {other:?}, not true or false")),
-                    ),
-                    Err(e) => (false, Some(e.to_string())),
-                },
-            };
-            RuleOutcome {
-                rule: rule.id.clone(),
-                algorithm: rule.algorithm.clone(),
-                passed,
-                error,
-            }
-        })
-        .collect()
+    STDLIB.with(|root| {
+        // A child scope of the per-thread root: the standard library is built once per
+        // thread instead of once per evaluation.
+        let mut context = root.new_inner_scope();
+        let setup = context
+            .add_variable("form", form)
+            .and_then(|()| context.add_variable("data", data))
+            .err()
+            .map(|e| format!("the form cannot be read by CEL: {e}"));
+        rules
+            .iter()
+            .map(|rule| {
+                let (passed, error) = match &setup {
+                    Some(e) => (false, Some(e.clone())),
+                    None => match rule.program.execute(&context) {
+                        Ok(cel::Value::Bool(b)) => (b, None),
+                        Ok(other) => (
+                            false,
+                            Some(format!("the rule gave {other:?}, not true or false")),
+                        ),
+                        Err(e) => (false, Some(e.to_string())),
+                    },
+                };
+                RuleOutcome {
+                    rule: rule.id.clone(),
+                    algorithm: rule.algorithm.clone(),
+                    passed,
+                    error,
+                }
+            })
+            .collect()
+    })
 }
