@@ -793,3 +793,90 @@ async fn parquet_uploads_keep_their_types() {
         1
     );
 }
+
+/// A one-stop form field that names a data hub column is pre-filled from the applicant's
+/// own row under the service department's grant, journaled as a read for that
+/// department; once the grant has expired the field is left for the applicant to type.
+async fn forms_prefill_from_shared_data_under_a_grant(db: &TestDb) {
+    let p = db.open_with_services().await;
+    p.seed_demo().await.unwrap();
+    let lina = who(&p, "lina").await;
+    let firm = lina
+        .enterprises
+        .first()
+        .cloned()
+        .expect("lina acts for an enterprise");
+    let (credit_code, address): (String, String) =
+        sqlx::query_as("SELECT credit_code, address FROM enterprises WHERE id = $1")
+            .bind(firm.clone())
+            .fetch_one(p.store().pool())
+            .await
+            .unwrap();
+    let as_firm = govops_core::cases::SubmitInput {
+        service: "vat-invoice-limit".into(),
+        applicant: Some(firm.clone()),
+        ..Default::default()
+    };
+    let reads_for_tax = || async {
+        let bodies: Vec<(String,)> = sqlx::query_as(
+            "SELECT body FROM journal_entries WHERE action = 'datahub.rows_read' AND actor = $1 \
+             AND subject = 'dataset:business-registry'",
+        )
+        .bind(lina.actor())
+        .fetch_all(p.store().pool())
+        .await
+        .unwrap();
+        bodies
+            .iter()
+            .filter(|(b,)| {
+                let v: serde_json::Value = serde_json::from_str(b).unwrap();
+                v["payload"]["on_behalf_of"] == "tax" && v["payload"]["basis"] == "grant"
+            })
+            .count()
+    };
+    let tax_grant_uses = || async {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT uses FROM data_grants WHERE dataset_id = 'business-registry' \
+             AND grantee_department = 'tax' AND status = 'approved'",
+        )
+        .fetch_one(p.store().pool())
+        .await
+        .unwrap();
+        n
+    };
+    // The form the applicant sees: the address comes from the business registry. (The
+    // typed-values argument only chooses the applicant; it carries no field values.)
+    let form = p
+        .application_form(&lina, "vat-invoice-limit", Some(&as_firm))
+        .await
+        .unwrap();
+    let field = |form: &govops_core::cases::ApplyForm, id: &str| {
+        form.fields.iter().find(|f| f.id == id).cloned().unwrap()
+    };
+    let shared = field(&form, "registered_address");
+    assert_eq!(shared.value, address);
+    assert!(shared.prefilled);
+    assert_eq!(field(&form, "credit_code").value, credit_code);
+    assert_eq!(reads_for_tax().await, 1);
+    assert_eq!(tax_grant_uses().await, 1);
+    // As a person (no credit code), the registry is not read.
+    let form = p
+        .application_form(&lina, "vat-invoice-limit", None)
+        .await
+        .unwrap();
+    assert_eq!(field(&form, "registered_address").value, "");
+    assert_eq!(reads_for_tax().await, 1);
+    // The grant runs 366 days; after it the form no longer reads the registry.
+    db.clock.advance(time::Duration::days(367));
+    let form = p
+        .application_form(&lina, "vat-invoice-limit", Some(&as_firm))
+        .await
+        .unwrap();
+    let shared = field(&form, "registered_address");
+    assert_eq!(shared.value, "");
+    assert!(!shared.prefilled);
+    assert_eq!(reads_for_tax().await, 1);
+    assert_eq!(tax_grant_uses().await, 1);
+}
+
+on_both!(prefill, forms_prefill_from_shared_data_under_a_grant);

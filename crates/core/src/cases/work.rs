@@ -209,6 +209,67 @@ impl Platform {
         Ok(out)
     }
 
+    /// Pre-fill values from the data hub: for each field whose `prefill` names a column
+    /// of a published dataset, the applicant's own row (found by `resident_id` for a
+    /// person, `credit_code` for an enterprise) read under a grant held by a department
+    /// whose service asks for the field. Fields whose source is not a hub dataset are
+    /// left to the directory.
+    async fn shared_prefill(
+        &self,
+        who: &Principal,
+        plan: &Plan,
+        applicant: &Applicant,
+        known: &BTreeMap<&'static str, String>,
+    ) -> Result<BTreeMap<String, String>> {
+        let mut out = BTreeMap::new();
+        let key = match applicant {
+            Applicant::Person(_) => known
+                .get("psb_population.resident_id")
+                .map(|k| ("resident_id", k.as_str())),
+            Applicant::Enterprise { .. } => known
+                .get("amr_enterprise.credit_code")
+                .map(|k| ("credit_code", k.as_str())),
+        };
+        let Some(key) = key else {
+            return Ok(out);
+        };
+        let mut hub_datasets: BTreeMap<&str, bool> = BTreeMap::new();
+        for f in &plan.fields {
+            let Some((dataset, column)) = f.def.prefill.as_deref().and_then(|p| p.split_once('.'))
+            else {
+                continue;
+            };
+            let in_hub = match hub_datasets.get(dataset) {
+                Some(b) => *b,
+                None => {
+                    let b = self.dataset_row(dataset).await.is_ok();
+                    hub_datasets.insert(dataset, b);
+                    b
+                }
+            };
+            if !in_hub {
+                continue;
+            }
+            for part in f.parts.iter().filter_map(|i| plan.parts.get(*i)) {
+                if let Some(v) = self
+                    .prefill_for_applicant(
+                        who,
+                        &part.department,
+                        &part.service,
+                        dataset,
+                        column,
+                        key,
+                    )
+                    .await?
+                {
+                    out.insert(f.id.clone(), v);
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The application form for `service`, filled with what the person typed (`typed`, when
     /// the form is shown again after errors), else the saved draft, else what the platform
     /// already knows about the applicant.
@@ -240,6 +301,9 @@ impl Platform {
         let choice = typed.and_then(|t| t.applicant.as_deref());
         let applicant = self.applicant_of(who, choice)?;
         let known = lookup::known_values(self.store().pool(), &applicant).await?;
+        let shared = self
+            .shared_prefill(who, &live.plan, &applicant, &known)
+            .await?;
         let fields = live
             .plan
             .fields
@@ -247,7 +311,10 @@ impl Platform {
             .map(|f| {
                 let from_typed = typed.and_then(|t| t.form.get(&f.id)).map(value_text);
                 let from_draft = draft_form.get(&f.id).map(value_text);
-                let from_known = f.def.prefill.as_deref().and_then(|k| known.get(k)).cloned();
+                let from_known = shared
+                    .get(&f.id)
+                    .cloned()
+                    .or_else(|| f.def.prefill.as_deref().and_then(|k| known.get(k)).cloned());
                 let prefilled =
                     from_typed.is_none() && from_draft.is_none() && from_known.is_some();
                 ApplyField {
@@ -415,11 +482,8 @@ impl Platform {
             Applicant::Person(p) => format!("person:{p}"),
             Applicant::Enterprise { id, .. } => format!("enterprise:{id}"),
         };
-        let mut held = self.wallet(who).await?;
-        held.retain(|l| l.holder == holder);
-        held.sort_by_key(|l| std::cmp::Reverse(l.issued_at));
         for (key, required, licence_type) in wanted {
-            let Some(l) = held.iter().find(|l| l.licence_type == licence_type) else {
+            let Some(l) = self.held_licence(who, &holder, &licence_type).await? else {
                 if required {
                     errors.push(FieldError {
                         field: format!("material:{key}"),

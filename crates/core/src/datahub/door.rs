@@ -135,6 +135,20 @@ impl Platform {
     /// THE door: reads dataset rows for `who` (None = anonymous) with their columns, row
     /// filter and masks applied. See the module documentation for the rules.
     pub async fn read_rows(&self, who: Option<&Principal>, req: ReadRequest) -> Result<RowsRead> {
+        self.read_rows_as(who, req, None).await
+    }
+
+    /// [`Self::read_rows`], with `on_behalf_of` naming the department a grant read is made
+    /// for when the caller is not one of its members: the platform pre-filling an
+    /// applicant's form under the department's grant. Only the pre-fill path passes it,
+    /// with the applicant's own identity as the key; the journal entry names the
+    /// department.
+    async fn read_rows_as(
+        &self,
+        who: Option<&Principal>,
+        req: ReadRequest,
+        on_behalf_of: Option<&str>,
+    ) -> Result<RowsRead> {
         let ds = self.dataset_row(&req.dataset).await?;
         if ds.current_version == 0 {
             return Err(CoreError::not_found(
@@ -152,7 +166,7 @@ impl Platform {
             .map(|v| v.schema.into_iter().map(|(n, _)| n).collect())
             .unwrap_or_default();
         let allowance = self
-            .allowance(who, &ds, &req, &classes, &schema_cols)
+            .allowance(who, &ds, &req, &classes, &schema_cols, on_behalf_of)
             .await?;
 
         // The requested columns must be within the allowance.
@@ -232,7 +246,7 @@ impl Platform {
         if req.basis != ReadBasis::Open
             && let Some(p) = who
         {
-            self.journal_read(p, &req, &out).await?;
+            self.journal_read(p, &req, &out, on_behalf_of).await?;
         }
         Ok(out)
     }
@@ -244,6 +258,7 @@ impl Platform {
         req: &ReadRequest,
         classes: &[ColumnClass],
         schema_cols: &[String],
+        on_behalf_of: Option<&str>,
     ) -> Result<Allowance> {
         let class = |c: &str| classes.iter().find(|k| k.column == c);
         match &req.basis {
@@ -294,11 +309,20 @@ impl Platform {
             }
             ReadBasis::Grant(id) => {
                 let grant = self.grant_row(id).await?;
-                self.access().check(
-                    who,
-                    Action::DataGrantUse,
-                    Resource::Department(&grant.grantee_department),
-                )?;
+                match on_behalf_of {
+                    None => self.access().check(
+                        who,
+                        Action::DataGrantUse,
+                        Resource::Department(&grant.grantee_department),
+                    )?,
+                    Some(department) if department == grant.grantee_department => {}
+                    Some(department) => {
+                        return Err(forbidden(format!(
+                            "Grant {id} is held by `{}`, not by `{department}`.",
+                            grant.grantee_department
+                        )));
+                    }
+                }
                 let now = crate::clock::to_ms(self.now());
                 if grant.dataset != ds.id {
                     return Err(forbidden(format!(
@@ -351,11 +375,18 @@ impl Platform {
         }
     }
 
-    async fn journal_read(&self, who: &Principal, req: &ReadRequest, out: &RowsRead) -> Result<()> {
+    async fn journal_read(
+        &self,
+        who: &Principal,
+        req: &ReadRequest,
+        out: &RowsRead,
+        on_behalf_of: Option<&str>,
+    ) -> Result<()> {
         let actor = who.actor();
         let dataset = out.dataset.clone();
         let grant = out.grant.clone();
         let body = json!({
+            "on_behalf_of": on_behalf_of,
             "basis": match &req.basis { ReadBasis::Steward => "steward", ReadBasis::Grant(_) => "grant", ReadBasis::Open => "open" },
             "grant": grant,
             "purpose": req.purpose,
@@ -545,6 +576,74 @@ impl Platform {
                 },
             )
             .await?;
+        Ok(read
+            .rows
+            .into_iter()
+            .next()
+            .and_then(|(_, mut cells)| cells.pop().flatten()))
+    }
+
+    /// Pre-fills an applicant's form field from `dataset.column`: the row whose
+    /// `key_column` equals the applicant's own identity (`key`, which the caller derives
+    /// from the signed-in applicant, never from input), read under a grant that
+    /// `department` — the department whose service asks for the field — holds on the
+    /// dataset for both columns. `None`, and nothing read, when the department holds no
+    /// such grant in force, no row matches, or the value would be masked: the applicant
+    /// then types it. Each read is journaled with the applicant as actor and the
+    /// department it was made for.
+    pub(crate) async fn prefill_for_applicant(
+        &self,
+        applicant: &Principal,
+        department: &str,
+        service: &str,
+        dataset: &str,
+        column: &str,
+        key: (&str, &str),
+    ) -> Result<Option<String>> {
+        let (key_column, key) = key;
+        let grant = self.grants_on(dataset).await?.into_iter().find(|g| {
+            g.status == GrantStatus::Approved
+                && !g.expired
+                && g.grantee_department == department
+                && g.columns.iter().any(|c| c == column)
+                && g.columns.iter().any(|c| c == key_column)
+        });
+        let Some(grant) = grant else {
+            return Ok(None);
+        };
+        let read = match self
+            .read_rows_as(
+                Some(applicant),
+                ReadRequest {
+                    dataset: dataset.to_string(),
+                    version: None,
+                    basis: ReadBasis::Grant(grant.id.clone()),
+                    purpose: format!(
+                        "pre-fill the application form of {service} with the applicant's own {column}"
+                    ),
+                    columns: Some(vec![column.to_string()]),
+                    rows: RowSelection::KeyEquals {
+                        column: key_column.to_string(),
+                        value: key.to_string(),
+                    },
+                    unmasked: grant.unmasked,
+                },
+                Some(department),
+            )
+            .await
+        {
+            Ok(read) => read,
+            // A grant that masks its key column, or a column missing from the version:
+            // the grant does not serve pre-fill; the applicant types the value.
+            Err(e) if matches!(e.kind, crate::error::ErrorKind::Forbidden | crate::error::ErrorKind::Invalid) => {
+                tracing::warn!(dataset, column, grant = %grant.id, error = %e.message, "pre-fill read refused");
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        if read.masks.first().is_some_and(|m| m != "none") {
+            return Ok(None);
+        }
         Ok(read
             .rows
             .into_iter()

@@ -645,6 +645,49 @@ impl Platform {
             }
             created += 1;
         }
+        created += self.seed_prefill_grant().await?;
         Ok(created)
+    }
+
+    /// The tax department's grant on the business registry, so that its VAT invoice
+    /// limit form pre-fills an enterprise's registered address from shared data instead
+    /// of asking for it: requested by its official and approved by the market
+    /// regulator's data steward through the normal grant path (both journaled).
+    async fn seed_prefill_grant(&self) -> Result<u64> {
+        use super::grants::{GrantDecision, GrantRequest, GrantStatus};
+        if self
+            .grants_on("business-registry")
+            .await?
+            .iter()
+            .any(|g| g.grantee_department == "tax" && g.status == GrantStatus::Approved)
+        {
+            return Ok(0);
+        }
+        let official = self.principal("demo-account-tax.official").await?;
+        let steward = self.principal("demo-account-amr.steward").await?;
+        let grant = self
+            .request_grant(
+                &official,
+                GrantRequest {
+                    dataset: "business-registry".into(),
+                    grantee_department: "tax".into(),
+                    columns: vec!["credit_code".into(), "registered_address".into()],
+                    row_filter: String::new(),
+                    purpose: "Pre-fill the registered address on tax applications (增值税专用发票最高开票限额审批) instead of asking the enterprise again.".into(),
+                    unmasked: false,
+                    valid_days: 366,
+                },
+            )
+            .await?;
+        self.decide_grant(
+            &steward,
+            &grant.id,
+            GrantDecision {
+                approve: true,
+                ..GrantDecision::default()
+            },
+        )
+        .await?;
+        Ok(1)
     }
 }
