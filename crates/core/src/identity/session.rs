@@ -56,6 +56,9 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// An `accounts` row: id, username, display name, person.
+type AccountRow = (String, String, String, Option<String>);
+
 impl Platform {
     /// Signs in with username and password from `address`.
     pub async fn login(&self, username: &str, password: &str, address: &str) -> Result<NewSession> {
@@ -183,13 +186,19 @@ impl Platform {
     /// none (unknown, idle too long, or past its absolute limit).
     pub async fn session(&self, token: &str) -> Result<Session> {
         let hash = token_hash(token);
-        let row: Option<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT account_id, csrf, created_ms, last_seen_ms FROM sessions WHERE token_hash = $1",
-        )
-        .bind(hash.clone())
-        .fetch_optional(self.store().pool())
-        .await?;
-        let Some((account_id, csrf, created, last_seen)) = row else {
+        // The session and its account in one read (an account's sessions go with it).
+        #[allow(clippy::type_complexity)]
+        let row: Option<(String, i64, i64, String, String, String, Option<String>)> =
+            sqlx::query_as(
+                "SELECT s.csrf, s.created_ms, s.last_seen_ms, a.id, a.username, a.display_name, \
+                 a.person_id FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                 WHERE s.token_hash = $1",
+            )
+            .bind(hash.clone())
+            .fetch_optional(self.store().pool())
+            .await?;
+        let Some((csrf, created, last_seen, account_id, username, display_name, person_id)) = row
+        else {
             return Err(CoreError::unauthenticated(
                 "You are not signed in, or you signed out. Sign in to continue.",
             ));
@@ -228,7 +237,9 @@ impl Platform {
                 })
                 .await?;
         }
-        let principal = self.principal(&account_id).await?;
+        let principal = self
+            .principal_of((account_id, username, display_name, person_id))
+            .await?;
         Ok(Session {
             principal,
             csrf,
@@ -280,43 +291,44 @@ impl Platform {
 
     /// Loads who an account is and what roles it holds.
     pub async fn principal(&self, account_id: &str) -> Result<Principal> {
-        let pool = self.store().pool();
-        let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
+        let row: Option<AccountRow> = sqlx::query_as(
             "SELECT id, username, display_name, person_id FROM accounts WHERE id = $1",
         )
         .bind(account_id.to_string())
-        .fetch_optional(pool)
+        .fetch_optional(self.store().pool())
         .await?;
-        let Some((account_id, username, display_name, person_id)) = row else {
+        let Some(row) = row else {
             return Err(CoreError::unauthenticated("This account no longer exists."));
         };
-        let grants: Vec<(String, String)> = sqlx::query_as(
-            "SELECT role, department_code FROM role_grants WHERE account_id = $1 ORDER BY role, department_code",
+        self.principal_of(row).await
+    }
+
+    /// The principal of an account row: its role grants and the enterprises its person
+    /// is an agent of, read in one query.
+    async fn principal_of(&self, row: AccountRow) -> Result<Principal> {
+        let (account_id, username, display_name, person_id) = row;
+        let links: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT 'role', role, department_code FROM role_grants WHERE account_id = $1 \
+             UNION ALL \
+             SELECT 'agent', enterprise_id, '' FROM enterprise_agents WHERE person_id = $2",
         )
         .bind(account_id.clone())
-        .fetch_all(pool)
+        .bind(person_id.clone())
+        .fetch_all(self.store().pool())
         .await?;
-        let mut roles: Vec<RoleGrant> = grants
-            .into_iter()
-            .filter_map(|(role, dept)| {
-                Role::parse(&role).map(|role| RoleGrant {
+        let mut roles: Vec<RoleGrant> = Vec::new();
+        let mut enterprises: Vec<String> = Vec::new();
+        for (kind, a, b) in links {
+            if kind == "agent" {
+                enterprises.push(a);
+            } else if let Some(role) = Role::parse(&a) {
+                roles.push(RoleGrant {
                     role,
-                    department: (!dept.is_empty()).then_some(dept),
-                })
-            })
-            .collect();
-        let enterprises: Vec<String> = match &person_id {
-            Some(p) => sqlx::query_as::<_, (String,)>(
-                "SELECT enterprise_id FROM enterprise_agents WHERE person_id = $1 ORDER BY enterprise_id",
-            )
-            .bind(p.clone())
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .map(|(e,)| e)
-            .collect(),
-            None => Vec::new(),
-        };
+                    department: (!b.is_empty()).then_some(b),
+                });
+            }
+        }
+        enterprises.sort();
         if !enterprises.is_empty() {
             roles.push(RoleGrant {
                 role: Role::EnterpriseAgent,
