@@ -188,7 +188,9 @@ on_both!(
 );
 
 async fn start_business_bundle_dispatches_five_departments_body(db: &TestDb) {
-    let p = db.open_with_services().await;
+    // With licence types loaded, as `govops demo` runs: the business licence the bundle's
+    // registration part issues is not asked of the applicant by the other four parts.
+    let p = db.open_issuing().await;
     p.seed_demo().await.unwrap();
     let zhang = who(&p, "zhangwei").await;
     let input = application(&p, &zhang, "start-business", false).await;
@@ -588,7 +590,8 @@ fn unused(_: BTreeMap<String, Value>) {}
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_cases_fill_the_workbench_once() {
     let db = TestDb::sqlite();
-    let p = db.open_with_services().await;
+    // As `govops demo` opens it: services, licence types and a master key.
+    let p = db.open_issuing().await;
     p.seed_demo().await.unwrap();
     assert_eq!(p.seed_demo_cases().await.unwrap(), 5);
     assert_eq!(p.seed_demo_cases().await.unwrap(), 0, "idempotent");

@@ -472,6 +472,21 @@ impl Platform {
                     collect(s, Some(&s.id));
                 }
             }
+            // A licence one part of the bundle issues is not asked of the applicant by
+            // the others: 企业开办一件事's registration part issues the business licence
+            // that seal engraving, tax and social security would otherwise need.
+            let issued: Vec<&str> = b
+                .parts
+                .iter()
+                .filter_map(|(id, _)| c.services.get(id))
+                .filter_map(|s| match &s.result {
+                    govops_workflow::definition::ResultSpec::Licence { licence_type, .. } => {
+                        Some(licence_type.as_str())
+                    }
+                    govops_workflow::definition::ResultSpec::Letter { .. } => None,
+                })
+                .collect();
+            wanted.retain(|(_, _, t)| !issued.contains(&t.as_str()));
         } else if let Some(s) = c.services.get(service) {
             collect(s, None);
         }
