@@ -859,13 +859,21 @@ async fn forms_prefill_from_shared_data_under_a_grant(db: &TestDb) {
     assert_eq!(field(&form, "credit_code").value, credit_code);
     assert_eq!(reads_for_tax().await, 1);
     assert_eq!(tax_grant_uses().await, 1);
+    // The service is for enterprises: opened without a choice, the form is for lina's
+    // enterprise and filled the same way (a second read).
+    let form = p
+        .application_form_for(&lina, "vat-invoice-limit", None)
+        .await
+        .unwrap();
+    assert_eq!(field(&form, "registered_address").value, address);
+    assert_eq!(reads_for_tax().await, 2);
     // As a person (no credit code), the registry is not read.
     let form = p
-        .application_form(&lina, "vat-invoice-limit", None)
+        .application_form_for(&lina, "vat-invoice-limit", Some("person"))
         .await
         .unwrap();
     assert_eq!(field(&form, "registered_address").value, "");
-    assert_eq!(reads_for_tax().await, 1);
+    assert_eq!(reads_for_tax().await, 2);
     // The grant runs 366 days; after it the form no longer reads the registry.
     db.clock.advance(time::Duration::days(367));
     let form = p
@@ -875,8 +883,8 @@ async fn forms_prefill_from_shared_data_under_a_grant(db: &TestDb) {
     let shared = field(&form, "registered_address");
     assert_eq!(shared.value, "");
     assert!(!shared.prefilled);
-    assert_eq!(reads_for_tax().await, 1);
-    assert_eq!(tax_grant_uses().await, 1);
+    assert_eq!(reads_for_tax().await, 2);
+    assert_eq!(tax_grant_uses().await, 2);
 }
 
 on_both!(prefill, forms_prefill_from_shared_data_under_a_grant);

@@ -529,6 +529,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("apply.title", "在线申请", "Apply online"),
     ("apply.applicant", "申请人", "Applying for"),
+    (
+        "apply.fill_for",
+        "按此申请人填写",
+        "Fill in for this applicant",
+    ),
     ("apply.fields", "申请信息", "Your details"),
     ("apply.optional", "选填", "optional"),
     ("apply.to_correct", "需补正", "to correct"),

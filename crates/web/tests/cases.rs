@@ -309,3 +309,69 @@ async fn the_api_runs_the_whole_flow() {
             .any(|n| n["kind"] == "case.closed")
     );
 }
+
+/// `GET /api/v1/services/{id}/form?applicant=…` opens the form for that applicant: a
+/// service for enterprises opens for the caller's enterprise, pre-filled from the business
+/// registry under the tax department's grant; as a person it is not; for an enterprise the
+/// caller does not act for it is refused. The page takes the same parameter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_form_opens_for_the_chosen_applicant() {
+    let app = TestApp::new().await;
+    let token = app.token("lina").await;
+    let form = |query: &'static str| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            let res = app
+                .send(
+                    Request::get(format!("/api/v1/services/vat-invoice-limit/form{query}"))
+                        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            let status = res.status();
+            let v: Value = serde_json::from_str(&body_text(res).await).unwrap();
+            (status, v)
+        }
+    };
+    let address = |v: &Value| {
+        v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == "registered_address")
+            .map(|f| {
+                (
+                    f["value"].as_str().unwrap().to_owned(),
+                    f["prefilled"] == true,
+                )
+            })
+            .unwrap()
+    };
+    let (status, by_default) = form("").await;
+    assert_eq!(status, StatusCode::OK);
+    let (value, prefilled) = address(&by_default);
+    assert!(!value.is_empty() && prefilled, "{value}");
+    let enterprise = by_default["applicants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["selected"] == true)
+        .unwrap()["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(enterprise, "person");
+    let (_, as_person) = form("?applicant=person").await;
+    assert_eq!(address(&as_person), (String::new(), false));
+    let (status, _) = form("?applicant=demo-enterprise-999").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (cookie, _) = app.browser("lina").await;
+    let page = app
+        .get("/apply/vat-invoice-limit?applicant=person", Some(&cookie))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = body_text(page).await;
+    assert!(html.contains(&format!("/apply/vat-invoice-limit?applicant={enterprise}")));
+}

@@ -279,6 +279,30 @@ impl Platform {
         service: &str,
         typed: Option<&SubmitInput>,
     ) -> Result<ApplyForm> {
+        let choice = typed.and_then(|t| t.applicant.as_deref());
+        self.application_form_as(who, service, typed, choice).await
+    }
+
+    /// [`Self::application_form`] for a chosen applicant (`person` or an enterprise id the
+    /// caller acts for) without typed values: the form as it opens for that applicant,
+    /// with the saved draft and what the platform knows about them.
+    pub async fn application_form_for(
+        &self,
+        who: &Principal,
+        service: &str,
+        applicant: Option<&str>,
+    ) -> Result<ApplyForm> {
+        self.application_form_as(who, service, None, applicant)
+            .await
+    }
+
+    async fn application_form_as(
+        &self,
+        who: &Principal,
+        service: &str,
+        typed: Option<&SubmitInput>,
+        choice: Option<&str>,
+    ) -> Result<ApplyForm> {
         self.access()
             .check(Some(who), Action::CaseApply, Resource::Platform)?;
         let live = self.live_plan_or_404(service)?;
@@ -298,7 +322,25 @@ impl Platform {
             ),
             None => (BTreeMap::new(), BTreeMap::new(), None),
         };
-        let choice = typed.and_then(|t| t.applicant.as_deref());
+        // Who applies: as chosen; else an enterprise the caller acts for when the service
+        // is for enterprises only (so the form opens filled with the enterprise's data).
+        let for_enterprises = {
+            let c = self.catalogue();
+            let applicant_type = c.services.get(service).map(|s| s.applicant).or_else(|| {
+                c.bundles.get(service).and_then(|b| {
+                    b.parts
+                        .first()
+                        .and_then(|(id, _)| c.services.get(id))
+                        .map(|s| s.applicant)
+                })
+            });
+            applicant_type == Some(govops_workflow::definition::ApplicantType::Enterprise)
+        };
+        let choice = choice.filter(|c| !c.is_empty()).or_else(|| {
+            for_enterprises
+                .then(|| who.enterprises.first().map(String::as_str))
+                .flatten()
+        });
         let applicant = self.applicant_of(who, choice)?;
         let known = lookup::known_values(self.store().pool(), &applicant).await?;
         let shared = self

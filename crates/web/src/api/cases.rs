@@ -46,15 +46,30 @@ fn who(caller: &ApiCaller) -> Result<&Principal, ApiError> {
 /// The application form of a service or bundle, pre-filled from what the platform knows
 /// and from the caller's draft.
 #[utoipa::path(get, path = "/api/v1/services/{id}/form",
-    params(("id" = String, Path, description = "service or bundle id")),
-    responses((status = 200, body = ApplyForm), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "service or bundle id"), ApplicantQuery),
+    responses((status = 200, body = ApplyForm), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn form(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
+    q: Result<Query<ApplicantQuery>, QueryRejection>,
 ) -> Result<Json<ApplyForm>, ApiError> {
     let who = may(&state, &caller, Action::CaseApply)?;
-    Ok(Json(state.platform.application_form(who, &id, None).await?))
+    let Query(q) = q.map_err(super::bad_query)?;
+    Ok(Json(
+        state
+            .platform
+            .application_form_for(who, &id, q.applicant.as_deref())
+            .await?,
+    ))
+}
+
+/// Whom a form is filled for.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct ApplicantQuery {
+    /// `person`, or the id of an enterprise the caller acts for; by default the caller,
+    /// or their first enterprise for a service only enterprises apply for.
+    pub applicant: Option<String>,
 }
 
 /// Saves a draft (nothing is validated or sent to a department).

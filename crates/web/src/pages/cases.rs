@@ -69,16 +69,23 @@ fn new_key() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// `GET /apply/{id}`: the form, pre-filled.
+/// `GET /apply/{id}[?applicant=person|<enterprise id>]`: the form, pre-filled for the
+/// applicant.
 pub async fn apply_form(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    q: Result<
+        axum::extract::Query<crate::api::cases::ApplicantQuery>,
+        axum::extract::rejection::QueryRejection,
+    >,
 ) -> Result<Response, PageError> {
     let who = signed_in(&viewer)?;
+    // A query that does not parse is ignored: the form opens as it would without it.
+    let applicant = q.ok().and_then(|axum::extract::Query(q)| q.applicant);
     let form = state
         .platform
-        .application_form(who, &id, None)
+        .application_form_for(who, &id, applicant.as_deref())
         .await
         .map_err(|e| viewer.fail(e))?;
     Ok(html(
