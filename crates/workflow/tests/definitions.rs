@@ -142,7 +142,10 @@ fn a_step_name_is_read_and_a_missing_one_falls_back_to_the_id() {
     );
     let food = parse_service("services/food-business-licence.toml", &text).unwrap();
     let health = food.steps.iter().find(|s| s.id == "health").unwrap();
-    assert_eq!(health.name.zh, "卫生健康部门现场核查", "trimmed like other names");
+    assert_eq!(
+        health.name.zh, "卫生健康部门现场核查",
+        "trimmed like other names"
+    );
     assert_eq!(health.name.en, "Health inspection");
     let accept = food.steps.iter().find(|s| s.id == "accept").unwrap();
     assert_eq!(accept.name, Names::same("accept"), "no name: the id");
