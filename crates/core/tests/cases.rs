@@ -138,6 +138,9 @@ async fn food_licence_flows_through_parallel_inspections_body(db: &TestDb) {
     let tasks = p.my_tasks(&who(&p, "amr.official").await).await.unwrap();
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].step, "accept");
+    // The workbench names the step as people read it.
+    assert_eq!(tasks[0].step_name.zh, "受理");
+    assert_eq!(tasks[0].step_name.en, "Acceptance");
     assert!(p.my_tasks(&nhc).await.unwrap().is_empty());
 
     let amr = who(&p, "amr.official").await;
@@ -164,9 +167,47 @@ async fn food_licence_flows_through_parallel_inspections_body(db: &TestDb) {
     let detail = p.case_detail(&lina, &done.id).await.unwrap();
     assert_eq!(detail.summary.status, "completed");
     assert!(detail.timeline.iter().any(|t| t.kind == "closed"));
+    // The case page names its steps, in its tasks and its timeline.
+    let named: Vec<(&str, &str, &str)> = detail
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.step.as_str(),
+                t.step_name.zh.as_str(),
+                t.step_name.en.as_str(),
+            )
+        })
+        .collect();
+    assert!(
+        named.contains(&("health", "卫生健康部门现场核查", "Health inspection")),
+        "{named:?}"
+    );
+    assert!(
+        named.contains(&("decide", "审批决定", "Decision")),
+        "{named:?}"
+    );
+    let approved = detail
+        .timeline
+        .iter()
+        .find(|t| t.kind == "task_approved" && t.step.as_deref() == Some("accept"))
+        .unwrap();
+    assert_eq!(approved.step_name.as_ref().unwrap().zh, "受理");
+    assert!(
+        detail
+            .timeline
+            .iter()
+            .all(|t| t.step.is_some() == t.step_name.is_some())
+    );
     let notices = p.my_notices(&lina, 50).await.unwrap();
     assert!(
         notices.iter().any(|n| n.kind == "case.closed"),
+        "{notices:?}"
+    );
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.kind == "case.task_approved" && n.params["step_name"]["en"] == "Acceptance"),
         "{notices:?}"
     );
     assert!(notices.iter().any(|n| n.kind == "case.submitted"));
@@ -489,6 +530,13 @@ async fn cases_keep_their_definition_version_across_reloads_body(db: &TestDb) {
         matches!(outcome, govops_core::catalogue::ReloadOutcome::Reloaded(_)),
         "{outcome:?}"
     );
+    // The case in flight keeps version 1's step names: version 2 has no `accept` at all.
+    let tasks = p.my_tasks(&who(&p, "amr.official").await).await.unwrap();
+    let accept = tasks.iter().find(|t| t.case_id == done.id).unwrap();
+    assert_eq!(
+        (accept.step.as_str(), accept.step_name.zh.as_str()),
+        ("accept", "受理")
+    );
     // The case in flight still runs version 1's graph: accept, two inspections, decide.
     assert_eq!(approve_all(&p, &done.id).await, 4);
     // A restart (empty plan cache) rebuilds version 1 from the stored files.
@@ -498,6 +546,9 @@ async fn cases_keep_their_definition_version_across_reloads_body(db: &TestDb) {
     let detail = p.case_detail(&lina, &done.id).await.unwrap();
     assert_eq!(detail.version, 1);
     assert_eq!(detail.tasks.len(), 4);
+    // Version 2's `decide` has no name (so it shows its id); the case shows version 1's.
+    let decide = detail.tasks.iter().find(|t| t.step == "decide").unwrap();
+    assert_eq!(decide.step_name.en, "Decision");
     let fresh = p
         .submit_case(
             &lina,
@@ -505,6 +556,9 @@ async fn cases_keep_their_definition_version_across_reloads_body(db: &TestDb) {
         )
         .await
         .unwrap();
+    let tasks = p.my_tasks(&who(&p, "amr.official").await).await.unwrap();
+    let unnamed = tasks.iter().find(|t| t.case_id == fresh.id).unwrap();
+    assert_eq!(unnamed.step_name.zh, "decide", "no name: the step's id");
     assert_eq!(
         approve_all(&p, &fresh.id).await,
         1,

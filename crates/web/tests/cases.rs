@@ -146,10 +146,19 @@ async fn applying_through_the_pages_keeps_input_and_lists_every_error() {
     let _ = lina;
     let case_page = body_text(app.get(&location, Some(&cookie)).await).await;
     assert!(case_page.contains("SFS-2026-"), "{case_page}");
+    // Steps are shown by their names, not their ids.
+    assert!(case_page.contains("<td>受理</td>"), "{case_page}");
+    assert!(!case_page.contains("<td>accept</td>"), "{case_page}");
 
     let (amr, amr_csrf) = app.browser("amr.official").await;
     let bench = body_text(app.get("/workbench", Some(&amr)).await).await;
     assert!(bench.contains("SFS-2026-"), "{bench}");
+    assert!(bench.contains("<td>受理</td>"), "{bench}");
+    let amr_case = body_text(app.get(&location, Some(&amr)).await).await;
+    assert!(
+        amr_case.contains("受理</h2>"),
+        "the task to act on is named: {amr_case}"
+    );
     let case_id = location
         .trim_start_matches("/cases/")
         .split('?')
@@ -264,15 +273,22 @@ async fn the_api_runs_the_whole_flow() {
             &body_text(app.send(call("GET", "/api/v1/tasks", &t, None)).await).await,
         )
         .unwrap();
-        let step = tasks
+        let task = tasks
             .as_array()
             .unwrap()
             .iter()
             .find(|x| x["case_id"] == id)
-            .map(|x| x["step"].as_str().unwrap().to_owned())
             .unwrap_or_else(|| {
                 panic!("{user} sees no task for the case ({step} expected): {tasks}")
             });
+        if user == "amr.official" {
+            assert_eq!(
+                task["step_name"],
+                json!({"zh": "受理", "en": "Acceptance"}),
+                "{task}"
+            );
+        }
+        let step = task["step"].as_str().unwrap().to_owned();
         let res = app
             .send(call(
                 "POST",
@@ -297,6 +313,21 @@ async fn the_api_runs_the_whole_flow() {
     )
     .unwrap();
     assert_eq!(detail["summary"]["status"], "completed", "{detail}");
+    let health = detail["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["step"] == "health")
+        .unwrap();
+    assert_eq!(health["step_name"]["en"], "Health inspection", "{health}");
+    assert!(
+        detail["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["step"] == "decide" && e["step_name"]["zh"] == "审批决定"),
+        "{detail}"
+    );
     let notices: Value = serde_json::from_str(
         &body_text(app.send(call("GET", "/api/v1/notices", &token, None)).await).await,
     )

@@ -105,6 +105,9 @@ async fn the_guide_shows_limits_materials_fields_and_steps() {
         "以下部门同时办理",
         "ALG-AMR-2025-0010",
         "咨询",
+        // Steps by name, and what each waits for by name too.
+        "卫生健康部门现场核查",
+        "<td>卫生健康部门现场核查、消防安全检查</td>",
     ] {
         assert!(g.contains(text), "the guide lacks {text}");
     }

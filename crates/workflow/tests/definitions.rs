@@ -5,7 +5,7 @@
 mod common;
 
 use govops_workflow::definition::{
-    Catalogue, FieldType, MaterialSource, Plan, RejectPolicy, ResultSpec, parse_service,
+    Catalogue, FieldType, MaterialSource, Names, Plan, RejectPolicy, ResultSpec, parse_service,
 };
 
 #[test]
@@ -130,6 +130,73 @@ fn bundles_refuse_conflicting_field_types_and_unknown_services() {
         all.iter().any(|e| e.contains(
             "field \"enterprise_name\" is a number field in \"housing-fund-copy\" but a text field"
         )),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn a_step_name_is_read_and_a_missing_one_falls_back_to_the_id() {
+    let text = include_str!("data/services/food-business-licence.toml").replace(
+        "id = \"health\"\n",
+        "id = \"health\"\nname = { zh = \" 卫生健康部门现场核查 \", en = \"Health inspection\" }\n",
+    );
+    let food = parse_service("services/food-business-licence.toml", &text).unwrap();
+    let health = food.steps.iter().find(|s| s.id == "health").unwrap();
+    assert_eq!(
+        health.name.zh, "卫生健康部门现场核查",
+        "trimmed like other names"
+    );
+    assert_eq!(health.name.en, "Health inspection");
+    let accept = food.steps.iter().find(|s| s.id == "accept").unwrap();
+    assert_eq!(accept.name, Names::same("accept"), "no name: the id");
+
+    let plan = Plan::for_service(&food);
+    assert_eq!(plan.step_name("health").en, "Health inspection");
+    assert_eq!(plan.step_name("accept").zh, "accept");
+    assert_eq!(plan.step_name("no-such-step"), Names::same("no-such-step"));
+
+    // In a bundle a named step keeps its name; an unnamed one shows its qualified id.
+    let mut files = common::FILES.to_vec();
+    let registration = include_str!("data/services/business-registration.toml").replacen(
+        "[[steps]]\n",
+        "[[steps]]\nname = { zh = \"登记审核\", en = \"Registration review\" }\n",
+        1,
+    );
+    files.retain(|(name, _)| !name.ends_with("business-registration.toml"));
+    files.push(("services/business-registration.toml", &registration));
+    let catalogue = Catalogue::load(&files).unwrap();
+    let plan = &catalogue.bundles["start-business"].plan;
+    let named: Vec<(&str, &str)> = plan
+        .steps
+        .iter()
+        .map(|s| (s.id.as_str(), s.name.zh.as_str()))
+        .collect();
+    assert!(
+        named
+            .iter()
+            .any(|(id, name)| id.starts_with("business-registration/") && *name == "登记审核"),
+        "{named:?}"
+    );
+    assert!(
+        named
+            .iter()
+            .any(|(id, name)| id.starts_with("seal-engraving/") && id == name),
+        "{named:?}"
+    );
+}
+
+#[test]
+fn an_empty_step_name_is_an_error() {
+    let text = include_str!("data/services/seal-engraving.toml").replacen(
+        "[[steps]]\n",
+        "[[steps]]\nname = { zh = \"\", en = \"Seal filing\" }\n",
+        1,
+    );
+    let errors = parse_service("s.toml", &text).unwrap_err();
+    let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(
+        all.iter()
+            .any(|e| e.contains("steps[0].name.zh: the name is empty")),
         "{all:#?}"
     );
 }

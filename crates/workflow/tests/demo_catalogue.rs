@@ -177,6 +177,13 @@ fn services_are_described_completely() {
                 .all(|s| s.role == "official" || s.role == "department_head"),
             "{id} uses a role the demo city does not have"
         );
+        for step in &service.steps {
+            assert!(
+                step.name.zh != step.id && step.name.en != step.id && !step.name.zh.is_ascii(),
+                "{id}: step {} has no name of its own in Chinese and English",
+                step.id
+            );
+        }
         if let ResultSpec::Licence { mapping, .. } = &service.result {
             assert!(!mapping.is_empty(), "{id} issues a licence with no claims");
         }
@@ -438,8 +445,8 @@ fn a_broken_copy_is_refused_with_file_and_line() {
         .expect("the food licence file");
     // The fire-safety check now waits for a step that does not exist.
     let broken = entry.1.replacen(
-        "id = \"fire\"\ndepartment = \"fire\"\nrole = \"official\"\nactions = [\"approve\", \"reject\", \"return\", \"transfer\"]\ntime_limit = 2\nafter = [\"accept\"]",
-        "id = \"fire\"\ndepartment = \"fire\"\nrole = \"official\"\nactions = [\"approve\", \"reject\", \"return\", \"transfer\"]\ntime_limit = 2\nafter = [\"inspect\"]",
+        "id = \"fire\"\nname = { zh = \"消防安全检查\", en = \"Fire-safety check\" }\ndepartment = \"fire\"\nrole = \"official\"\nactions = [\"approve\", \"reject\", \"return\", \"transfer\"]\ntime_limit = 2\nafter = [\"accept\"]",
+        "id = \"fire\"\nname = { zh = \"消防安全检查\", en = \"Fire-safety check\" }\ndepartment = \"fire\"\nrole = \"official\"\nactions = [\"approve\", \"reject\", \"return\", \"transfer\"]\ntime_limit = 2\nafter = [\"inspect\"]",
         1,
     );
     assert_ne!(broken, entry.1, "the replacement must apply");

@@ -131,6 +131,7 @@ pub(crate) async fn store_step(
         case_id,
         &loaded.number,
         &loaded.applicant_account,
+        &loaded.plan,
         next,
         events,
     )
@@ -252,6 +253,18 @@ async fn department_accounts(tx: &mut Tx, department: &str, role: &str) -> Resul
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// Adds the name of the notice's step, if it names one, so that the notice can show it.
+fn with_step_name(plan: &Plan, mut params: Value) -> Value {
+    let name = params["step"].as_str().map(|step| plan.step_name(step));
+    if let (Some(name), Some(map)) = (name, params.as_object_mut()) {
+        map.insert(
+            "step_name".to_owned(),
+            json!({ "zh": name.zh, "en": name.en }),
+        );
+    }
+    params
+}
+
 /// In-app notices: every change the applicant should know of, and reminders and
 /// escalations to the department's officials and head.
 pub(crate) async fn notices_for(
@@ -259,6 +272,7 @@ pub(crate) async fn notices_for(
     case_id: &str,
     number: &str,
     applicant: &str,
+    plan: &Plan,
     state: &CaseState,
     events: &[Event],
 ) -> Result<()> {
@@ -310,7 +324,10 @@ pub(crate) async fn notices_for(
                             &account,
                             case_id,
                             "task.due_soon",
-                            json!({ "number": number, "step": step, "days_left": days_left }),
+                            with_step_name(
+                                plan,
+                                json!({ "number": number, "step": step, "days_left": days_left }),
+                            ),
                         )
                         .await?;
                     }
@@ -326,7 +343,10 @@ pub(crate) async fn notices_for(
                         &account,
                         case_id,
                         "task.overdue",
-                        json!({ "number": number, "step": step, "department": department }),
+                        with_step_name(
+                            plan,
+                            json!({ "number": number, "step": step, "department": department }),
+                        ),
                     )
                     .await?;
                 }
@@ -337,7 +357,7 @@ pub(crate) async fn notices_for(
             | Event::TaskReopened { .. }
             | Event::TaskCancelled { .. } => continue,
         };
-        notice(tx, applicant, case_id, kind, params).await?;
+        notice(tx, applicant, case_id, kind, with_step_name(plan, params)).await?;
     }
     Ok(())
 }

@@ -140,6 +140,8 @@ pub struct CaseSummary {
 pub struct TaskView {
     /// The plan step id.
     pub step: String,
+    /// The step's name, e.g. 受理 / Acceptance (the id when the definition names none).
+    pub step_name: Bilingual,
     /// The department acting.
     pub department: DepartmentRef,
     /// The role acting.
@@ -167,6 +169,8 @@ pub struct TimelineEntry {
     pub kind: String,
     /// The step concerned, if any.
     pub step: Option<String>,
+    /// The name of the step concerned, if any.
+    pub step_name: Option<Bilingual>,
     /// The department concerned, if any.
     pub department: Option<String>,
     /// Free text: a reason, a note, a status.
@@ -232,8 +236,10 @@ pub struct TaskItem {
     pub service: String,
     /// Its name.
     pub name: Bilingual,
-    /// The step.
+    /// The step's id.
     pub step: String,
+    /// The step's name, e.g. 受理 / Acceptance (the id when the definition names none).
+    pub step_name: Bilingual,
     /// The department.
     pub department: String,
     /// The role that acts.

@@ -137,6 +137,15 @@ fn bilingual(zh: &str, en: &str) -> Bilingual {
     }
 }
 
+/// The name of a plan's step, or its id when the plan has no such step.
+fn step_bilingual(plan: &Plan, step: &str) -> Bilingual {
+    let name = plan.step_name(step);
+    Bilingual {
+        zh: name.zh,
+        en: name.en,
+    }
+}
+
 /// A department's name from the directory, or its code.
 fn dept_ref(departments: &[crate::identity::directory::Department], code: &str) -> DepartmentRef {
     departments.iter().find(|d| d.code == code).map_or_else(
@@ -770,7 +779,7 @@ impl Platform {
                         return Err(CoreError::conflict("case.submit.repeated", "This application was already submitted."));
                     }
                     run::store_tasks(tx, &id, None, &next).await?;
-                    run::notices_for(tx, &id, &number, &account, &next, &events).await?;
+                    run::notices_for(tx, &id, &number, &account, &live.plan, &next, &events).await?;
                     let holder = super::results::holder_of(applicant_kind, &applicant_ref);
                     let issued = super::results::issue_results(
                         tx,
@@ -994,6 +1003,19 @@ impl Platform {
             .await
     }
 
+    /// The plan stored under `hash`: from the cache, or rebuilt from its stored files.
+    async fn plan_by_hash(&self, hash: &str) -> Result<Arc<Plan>> {
+        if let Some(plan) = self.inner.cases.cached(hash) {
+            return Ok(plan);
+        }
+        let me = self.clone();
+        let hash = hash.to_owned();
+        // As in `case_plan`: read through a write's Tx, which changes nothing.
+        self.store()
+            .write(move |tx| Box::pin(async move { me.inner.cases.plan_in(tx, &hash).await }))
+            .await
+    }
+
     async fn case_plan(&self, case_id: &str) -> Result<Arc<Plan>> {
         let me = self.clone();
         let case_id = case_id.to_owned();
@@ -1184,6 +1206,7 @@ impl Platform {
                 let t = state.tasks.get(&s.id)?;
                 Some(TaskView {
                     step: s.id.clone(),
+                    step_name: bilingual(&s.name.zh, &s.name.en),
                     department: dept_ref(&departments, &t.department),
                     role: t.role.clone(),
                     status: task_status_name(t.status),
@@ -1245,7 +1268,7 @@ impl Platform {
                 .as_ref()
                 .map(|r| (r.fields.clone(), r.note.clone())),
             checks,
-            timeline: self.timeline(case_id).await?,
+            timeline: self.timeline(case_id, &plan).await?,
             recognised,
             licences: sqlx::query_as(
                 "SELECT id, identifier, type_id FROM licences WHERE case_id = $1 ORDER BY issued_ms, id",
@@ -1258,8 +1281,8 @@ impl Platform {
         })
     }
 
-    /// The case's history, from its journal entries.
-    async fn timeline(&self, case_id: &str) -> Result<Vec<TimelineEntry>> {
+    /// The case's history, from its journal entries; steps are named from the case's plan.
+    async fn timeline(&self, case_id: &str, plan: &Plan) -> Result<Vec<TimelineEntry>> {
         let rows: Vec<(i64, String)> =
             sqlx::query_as("SELECT idx, body FROM journal_entries WHERE subject = $1 ORDER BY idx")
                 .bind(format!("case:{case_id}"))
@@ -1276,6 +1299,7 @@ impl Platform {
                     at: time,
                     kind: "field_revealed".into(),
                     step: None,
+                    step_name: None,
                     department: None,
                     detail: body["payload"]["field"].as_str().map(str::to_owned),
                     journal_index: idx,
@@ -1302,13 +1326,15 @@ impl Platform {
                         .map(str::to_owned)
                         .or_else(|| v.get("days_left").map(|d| d.to_string())),
                 };
+                let step = v.get("step").and_then(|s| s.as_str()).map(str::to_owned);
                 out.push(TimelineEntry {
                     at: v["at"]
                         .as_str()
                         .map(str::to_owned)
                         .unwrap_or_else(|| time.clone()),
                     kind,
-                    step: v.get("step").and_then(|s| s.as_str()).map(str::to_owned),
+                    step_name: step.as_deref().map(|s| step_bilingual(plan, s)),
+                    step,
                     department: v
                         .get("department")
                         .or_else(|| v.get("to"))
@@ -1412,9 +1438,19 @@ impl Platform {
             if !matches!(grant.role, Role::Official | Role::DepartmentHead) {
                 continue;
             }
-            type Row = (String, String, String, String, String, String, i64, i64);
+            type Row = (
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                i64,
+                i64,
+            );
             let rows: Vec<Row> = sqlx::query_as(
-                "SELECT t.case_id, c.number, c.plan_id, t.step, c.applicant_name, t.deadline, t.provisional, t.checks_passed \
+                "SELECT t.case_id, c.number, c.plan_id, c.plan_hash, t.step, c.applicant_name, t.deadline, t.provisional, t.checks_passed \
                  FROM case_tasks t JOIN cases c ON c.id = t.case_id \
                  WHERE t.department = $1 AND t.role = $2 AND t.status = 'open' ORDER BY t.deadline, t.opened_ms LIMIT 500",
             )
@@ -1422,7 +1458,18 @@ impl Platform {
             .bind(grant.role.as_str().to_owned())
             .fetch_all(self.store().pool())
             .await?;
-            for (case_id, number, plan_id, step, applicant, deadline, provisional, passed) in rows {
+            for (
+                case_id,
+                number,
+                plan_id,
+                plan_hash,
+                step,
+                applicant,
+                deadline,
+                provisional,
+                passed,
+            ) in rows
+            {
                 let date = time::Date::parse(
                     &deadline,
                     time::macros::format_description!("[year]-[month]-[day]"),
@@ -1444,12 +1491,16 @@ impl Platform {
                     .live_plan(&plan_id)
                     .map(|p| bilingual(&p.plan.name.zh, &p.plan.name.en))
                     .unwrap_or_else(|| bilingual(&plan_id, &plan_id));
+                // The step's name from the plan the case runs, which a reload does not change.
+                let plan = self.plan_by_hash(&plan_hash).await?;
+                let step_name = step_bilingual(&plan, &step);
                 out.push(TaskItem {
                     case_id,
                     number,
                     service: plan_id,
                     name,
                     step,
+                    step_name,
                     department: dept.to_owned(),
                     role: grant.role.as_str().to_owned(),
                     applicant,

@@ -267,6 +267,8 @@ pub struct FieldView {
 pub struct StepView {
     /// The step's id (`service/step` in a bundle).
     pub id: String,
+    /// The step's name, e.g. 受理 / Acceptance.
+    pub name: Bilingual,
     /// The department that acts.
     pub department: DepartmentRef,
     /// The role that acts.
@@ -590,6 +592,7 @@ fn stages_of(plan: &Plan, departments: &Departments) -> Vec<Stage> {
                 .filter(|(i, _)| level[*i] == n)
                 .map(|(_, s)| StepView {
                     id: s.id.clone(),
+                    name: Bilingual::new(&s.name.zh, &s.name.en),
                     department: dept(departments, &s.department),
                     role: s.role.clone(),
                     time_limit: s.time_limit,

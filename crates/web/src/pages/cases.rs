@@ -294,7 +294,14 @@ impl CasesPage {
 /// A notice in words.
 fn notice_text(page: &PageCtx, n: &Notice) -> String {
     let number = n.params["number"].as_str().unwrap_or_default();
-    let step = n.params["step"].as_str().unwrap_or_default();
+    // Notices written before steps had names carry only the step's id.
+    let step = match (
+        n.params["step_name"]["zh"].as_str(),
+        n.params["step_name"]["en"].as_str(),
+    ) {
+        (Some(zh), Some(en)) => page.pick(zh, en),
+        _ => n.params["step"].as_str().unwrap_or_default(),
+    };
     let mut text = format!("{} {number}", page.t(&format!("notice.{}", n.kind)));
     if !step.is_empty() {
         text.push_str(&format!(" · {step}"));

@@ -219,6 +219,28 @@ impl GuidePage {
             .unwrap_or_else(|| id.to_owned())
     }
 
+    /// The names of the procedure's steps `ids`, for the steps a step waits for.
+    fn step_names(&self, ids: &[String]) -> String {
+        let sep = match self.page.lang {
+            Lang::Zh => "、",
+            Lang::En => ", ",
+        };
+        ids.iter()
+            .map(|id| {
+                self.g
+                    .stages
+                    .iter()
+                    .flat_map(|stage| &stage.steps)
+                    .find(|s| &s.id == id)
+                    .map_or_else(
+                        || id.clone(),
+                        |s| self.page.pick(&s.name.zh, &s.name.en).to_owned(),
+                    )
+            })
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
     fn part_names(&self, ids: &[String]) -> String {
         ids.iter()
             .map(|id| self.part_name(id))

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::Collector;
-use super::model::{Action, StepDef};
+use super::model::{Action, Names, StepDef};
 use super::raw::{RawStep, S};
 
 /// Checks the steps and returns them in the clean form; errors go to `errors`.
@@ -122,8 +122,13 @@ fn validate_step(i: usize, step: &RawStep, known: &[&str], errors: &mut Collecto
             after.push(name.clone());
         }
     }
+    let name = match &step.name {
+        Some(n) => super::validate::names(n, &format!("steps[{i}].name"), errors),
+        None => Names::same(step.id.get_ref()),
+    };
     StepDef {
         id: step.id.get_ref().clone(),
+        name,
         department: step.department.get_ref().clone(),
         role: step.role.get_ref().trim().to_owned(),
         actions,

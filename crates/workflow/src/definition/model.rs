@@ -15,6 +15,16 @@ pub struct Names {
     pub en: String,
 }
 
+impl Names {
+    /// The same text in both languages: what a definition without a name falls back to.
+    pub fn same(text: &str) -> Self {
+        Self {
+            zh: text.to_owned(),
+            en: text.to_owned(),
+        }
+    }
+}
+
 /// Who may apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -197,6 +207,9 @@ impl Action {
 pub struct StepDef {
     /// Unique within the service.
     pub id: String,
+    /// The step's name as people read it, e.g. 受理 / Acceptance; the id in both languages
+    /// when the definition gives none.
+    pub name: Names,
     /// The department code that acts, e.g. `amr`.
     pub department: String,
     /// The role within the department that acts, e.g. `reviewer`.

@@ -46,6 +46,8 @@ pub struct PlanPart {
 pub struct PlanStep {
     /// Unique in the plan: the step id for a service, `service/step` in a bundle.
     pub id: String,
+    /// The step's name as people read it (the service step's own name, also in a bundle).
+    pub name: Names,
     /// Index into [`Plan::parts`].
     pub part: usize,
     /// The department code that acts.
@@ -145,8 +147,17 @@ impl Plan {
             .map(|(i, s)| (s.id.as_str(), base + i))
             .collect();
         for s in &service.steps {
+            let id = qualify(&s.id);
+            // A step without a name of its own is shown by its id, in a bundle the
+            // qualified one, as before names existed.
+            let name = if s.name == Names::same(&s.id) {
+                Names::same(&id)
+            } else {
+                s.name.clone()
+            };
             self.steps.push(PlanStep {
-                id: qualify(&s.id),
+                id,
+                name,
                 part,
                 department: s.department.clone(),
                 role: s.role.clone(),
@@ -168,6 +179,15 @@ impl Plan {
                 }
             }
         }
+    }
+
+    /// The name of the step with plan id `id`; the id itself in both languages when the plan
+    /// has no such step (an event written by an older plan, say).
+    pub fn step_name(&self, id: &str) -> Names {
+        self.steps
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(|| Names::same(id), |s| s.name.clone())
     }
 
     /// The index of the step with plan id `id`.

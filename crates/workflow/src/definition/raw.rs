@@ -97,6 +97,7 @@ pub(crate) struct RawField {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawStep {
     pub id: S<String>,
+    pub name: Option<S<RawNames>>,
     pub department: S<String>,
     pub role: S<String>,
     pub actions: S<Vec<S<String>>>,
