@@ -234,6 +234,20 @@ async fn start_business_bundle_dispatches_five_departments_body(db: &TestDb) {
     let p = db.open_issuing().await;
     p.seed_demo().await.unwrap();
     let zhang = who(&p, "zhangwei").await;
+    // The form does not list the business licence the bundle itself issues.
+    let form = p
+        .application_form(&zhang, "start-business", None)
+        .await
+        .unwrap();
+    assert!(!form.materials.is_empty());
+    assert!(
+        !form
+            .materials
+            .iter()
+            .any(|m| m.source == "licence" && m.id.ends_with("/business-licence")),
+        "{:?}",
+        form.materials.iter().map(|m| &m.id).collect::<Vec<_>>()
+    );
     let input = application(&p, &zhang, "start-business", false).await;
     let done = p.submit_case(&zhang, &input).await.unwrap();
     let depts: Vec<(String,)> = sqlx::query_as(

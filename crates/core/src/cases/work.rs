@@ -279,6 +279,27 @@ impl Platform {
         Ok(out)
     }
 
+    /// The licence types the parts of bundle `service` issue (empty for a plain
+    /// service). A licence one part issues is not asked of the applicant by the others:
+    /// 企业开办一件事's registration part issues the business licence that seal
+    /// engraving, tax and social security would otherwise need.
+    fn licences_issued_within(&self, service: &str) -> Vec<String> {
+        let c = self.catalogue();
+        let Some(b) = c.bundles.get(service) else {
+            return Vec::new();
+        };
+        b.parts
+            .iter()
+            .filter_map(|(id, _)| c.services.get(id))
+            .filter_map(|s| match &s.result {
+                govops_workflow::definition::ResultSpec::Licence { licence_type, .. } => {
+                    Some(licence_type.clone())
+                }
+                govops_workflow::definition::ResultSpec::Letter { .. } => None,
+            })
+            .collect()
+    }
+
     /// The application form for `service`, filled with what the person typed (`typed`, when
     /// the form is shown again after errors), else the saved draft, else what the platform
     /// already knows about the applicant.
@@ -382,7 +403,15 @@ impl Platform {
             .collect();
         let chosen = typed.map(|t| &t.materials).unwrap_or(&draft_materials);
         let mut materials = Vec::new();
+        let issued = self.licences_issued_within(service);
         for m in &guide.materials {
+            if m.source == "licence"
+                && m.part.is_some()
+                && m.satisfied_by.as_ref().is_some_and(|t| issued.contains(t))
+            {
+                // Issued by another part of this bundle: nothing to present.
+                continue;
+            }
             let key = material_key(m);
             let upload = match chosen.get(&key) {
                 Some(hash) => self.upload_view(who, hash).await?,
@@ -523,21 +552,8 @@ impl Platform {
                     collect(s, Some(&s.id));
                 }
             }
-            // A licence one part of the bundle issues is not asked of the applicant by
-            // the others: 企业开办一件事's registration part issues the business licence
-            // that seal engraving, tax and social security would otherwise need.
-            let issued: Vec<&str> = b
-                .parts
-                .iter()
-                .filter_map(|(id, _)| c.services.get(id))
-                .filter_map(|s| match &s.result {
-                    govops_workflow::definition::ResultSpec::Licence { licence_type, .. } => {
-                        Some(licence_type.as_str())
-                    }
-                    govops_workflow::definition::ResultSpec::Letter { .. } => None,
-                })
-                .collect();
-            wanted.retain(|(_, _, t)| !issued.contains(&t.as_str()));
+            let issued = self.licences_issued_within(service);
+            wanted.retain(|(_, _, t)| !issued.contains(t));
         } else if let Some(s) = c.services.get(service) {
             collect(s, None);
         }
