@@ -838,7 +838,33 @@ impl Platform {
         }
         match (outcome, &key) {
             (Err(e), Some(k)) if e.code == "case.submit.repeated" => {
-                self.case_by_key(who, k).await?.ok_or(e)
+                if let Some(found) = self.case_by_key(who, k).await? {
+                    return Ok(found);
+                }
+                // The writer answers a failed job at once, so the submission that won may
+                // not have committed yet: ask again through the writer, whose next batch
+                // starts after that commit.
+                let (account, key) = (who.account_id.clone(), k.clone());
+                let row: Option<(String, String, String)> = self
+                    .store()
+                    .write(move |tx| {
+                        Box::pin(async move {
+                            tx.fetch_optional(
+                                "SELECT id, number, status FROM cases WHERE applicant_account = $1 \
+                                 AND idempotency_key = $2",
+                                &[Val::from(account), Val::from(key)],
+                            )
+                            .await
+                        })
+                    })
+                    .await?;
+                row.map(|(id, number, status)| Submitted {
+                    id,
+                    number,
+                    status,
+                    repeated: true,
+                })
+                .ok_or(e)
             }
             (other, _) => other,
         }
