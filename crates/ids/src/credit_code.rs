@@ -149,6 +149,21 @@ fn value_of(c: char) -> Option<u32> {
         .and_then(|i| u32::try_from(i).ok())
 }
 
+/// The GB 32100 check character of a credit code's first 17 characters, for callers
+/// checking many codes without building a [`CreditCode`]; `None` unless there are 17 and
+/// each is in the code's alphabet (digits and capitals other than I, O, S, V, Z).
+pub fn credit_code_check_byte(first17: &[u8]) -> Option<u8> {
+    if first17.len() != 17 || !first17.iter().all(|&b| value_of(char::from(b)).is_some()) {
+        return None;
+    }
+    Some(check_char(first17) as u8)
+}
+
+/// True when `b` is a character of the credit-code alphabet.
+pub fn is_credit_code_char(b: u8) -> bool {
+    value_of(char::from(b)).is_some()
+}
+
 /// GB 32100 check character: `31 - (Σ wᵢ·vᵢ mod 31)`, with 31 mapped to 0.
 fn check_char(prefix: &[u8]) -> char {
     let sum: u32 = prefix

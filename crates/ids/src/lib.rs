@@ -69,10 +69,10 @@ mod regions;
 mod resident_id;
 
 pub use contact::{Email, Phone};
-pub use credit_code::CreditCode;
+pub use credit_code::{CreditCode, credit_code_check_byte, is_credit_code_char};
 pub use error::{EmailProblem, IdError, IdKind};
 pub use password::{
     MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordError, check_password, is_common_password,
 };
 pub use regions::{RegionSpan, is_region_in_use, region_spans};
-pub use resident_id::{ResidentId, Sex};
+pub use resident_id::{ResidentId, Sex, resident_id_check_byte};

@@ -204,6 +204,14 @@ impl ResidentId {
     }
 }
 
+/// The ISO 7064 MOD 11-2 check character (`0`–`9` or `X`) of a resident ID's first
+/// 17 characters, for callers checking many IDs without building a [`ResidentId`];
+/// `None` unless they are exactly 17 ASCII digits.
+pub fn resident_id_check_byte(first17: &[u8]) -> Option<u8> {
+    (first17.len() == 17 && first17.iter().all(u8::is_ascii_digit))
+        .then(|| check_char(first17) as u8)
+}
+
 /// The ISO 7064 MOD 11-2 check character for the first 17 digits.
 fn check_char(digits: &[u8]) -> char {
     let sum: u32 = digits

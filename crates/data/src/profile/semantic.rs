@@ -62,10 +62,6 @@ impl SemanticType {
     }
 }
 
-/// GB 11643 weights and check characters (as in `govops-ids`).
-const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const ID_CHECK: &[u8; 11] = b"10X98765432";
-
 fn ascii_number(digits: &[u8]) -> u32 {
     digits
         .iter()
@@ -92,12 +88,7 @@ fn resident_id_fast(b: &[u8]) -> Option<bool> {
     if !date_ok || !region_in_use(ascii_number(&b[..6]), year) {
         return Some(false);
     }
-    let sum: u32 = b[..17]
-        .iter()
-        .zip(ID_WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    Some(ID_CHECK[(sum % 11) as usize] == b[17])
+    Some(govops_ids::resident_id_check_byte(&b[..17]) == Some(b[17]))
 }
 
 /// [`govops_ids::is_region_in_use`] behind a small per-thread cache: a
@@ -129,20 +120,6 @@ fn region_in_use(code: u32, year: i32) -> bool {
     })
 }
 
-/// GB 32100 alphabet and weights (as in `govops-ids`).
-const CREDIT_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CREDIT_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
-
-/// The value of a character of the credit-code alphabet.
-fn credit_value(c: u8) -> Option<u32> {
-    CREDIT_ALPHABET
-        .iter()
-        .position(|&a| a == c)
-        .and_then(|i| u32::try_from(i).ok())
-}
-
 /// [`CreditCode::parse`] without allocating, for a value already in the
 /// canonical form (8 ASCII digits, then 10 characters of the alphabet):
 /// `Some(valid)`; `None` sends anything else to the full parser.
@@ -150,12 +127,11 @@ fn credit_code_fast(b: &[u8]) -> Option<bool> {
     if b.len() != 18 || !b[..8].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let mut sum = 0;
-    for (&c, w) in b[..17].iter().zip(CREDIT_WEIGHTS) {
-        sum += credit_value(c)? * w;
+    if !govops_ids::is_credit_code_char(b[17]) {
+        return None;
     }
-    credit_value(b[17])?;
-    Some(CREDIT_ALPHABET[((31 - sum % 31) % 31) as usize] == b[17])
+    let check = govops_ids::credit_code_check_byte(&b[..17])?;
+    Some(check == b[17])
 }
 
 const ADDRESS_MARKS: [&str; 12] = [
