@@ -540,10 +540,7 @@ impl Platform {
         let grant = grants
             .into_iter()
             .find(|g| {
-                g.status == GrantStatus::Approved
-                    && !g.expired
-                    && g.columns.iter().any(|c| c == column)
-                    && g.columns.iter().any(|c| c == key_column)
+                grant_serves(g, column, key_column)
                     && self
                         .access()
                         .allows(
@@ -562,25 +559,16 @@ impl Platform {
         let read = self
             .read_rows(
                 Some(caller),
-                ReadRequest {
-                    dataset: dataset.to_string(),
-                    version: None,
-                    basis: ReadBasis::Grant(grant.id.clone()),
-                    purpose: format!("pre-fill a form field from {dataset}.{column}"),
-                    columns: Some(vec![column.to_string()]),
-                    rows: RowSelection::KeyEquals {
-                        column: key_column.to_string(),
-                        value: key.to_string(),
-                    },
-                    unmasked: grant.unmasked,
-                },
+                key_read(
+                    &grant,
+                    dataset,
+                    column,
+                    (key_column, key),
+                    format!("pre-fill a form field from {dataset}.{column}"),
+                ),
             )
             .await?;
-        Ok(read
-            .rows
-            .into_iter()
-            .next()
-            .and_then(|(_, mut cells)| cells.pop().flatten()))
+        Ok(first_cell(read))
     }
 
     /// Pre-fills an applicant's form field from `dataset.column`: the row whose
@@ -601,33 +589,25 @@ impl Platform {
         key: (&str, &str),
     ) -> Result<Option<String>> {
         let (key_column, key) = key;
-        let grant = self.grants_on(dataset).await?.into_iter().find(|g| {
-            g.status == GrantStatus::Approved
-                && !g.expired
-                && g.grantee_department == department
-                && g.columns.iter().any(|c| c == column)
-                && g.columns.iter().any(|c| c == key_column)
-        });
+        let grant =
+            self.grants_on(dataset).await?.into_iter().find(|g| {
+                g.grantee_department == department && grant_serves(g, column, key_column)
+            });
         let Some(grant) = grant else {
             return Ok(None);
         };
         let read = match self
             .read_rows_as(
                 Some(applicant),
-                ReadRequest {
-                    dataset: dataset.to_string(),
-                    version: None,
-                    basis: ReadBasis::Grant(grant.id.clone()),
-                    purpose: format!(
+                key_read(
+                    &grant,
+                    dataset,
+                    column,
+                    (key_column, key),
+                    format!(
                         "pre-fill the application form of {service} with the applicant's own {column}"
                     ),
-                    columns: Some(vec![column.to_string()]),
-                    rows: RowSelection::KeyEquals {
-                        column: key_column.to_string(),
-                        value: key.to_string(),
-                    },
-                    unmasked: grant.unmasked,
-                },
+                ),
                 Some(department),
             )
             .await
@@ -644,10 +624,45 @@ impl Platform {
         if read.masks.first().is_some_and(|m| m != "none") {
             return Ok(None);
         }
-        Ok(read
-            .rows
-            .into_iter()
-            .next()
-            .and_then(|(_, mut cells)| cells.pop().flatten()))
+        Ok(first_cell(read))
     }
+}
+
+/// True when `g` is approved, in force, and covers both the column read and the key
+/// column a pre-fill looks its row up by.
+fn grant_serves(g: &Grant, column: &str, key_column: &str) -> bool {
+    g.status == GrantStatus::Approved
+        && !g.expired
+        && g.columns.iter().any(|c| c == column)
+        && g.columns.iter().any(|c| c == key_column)
+}
+
+/// A read of one column of the row whose key column equals the key, under `grant`.
+fn key_read(
+    grant: &Grant,
+    dataset: &str,
+    column: &str,
+    (key_column, key): (&str, &str),
+    purpose: String,
+) -> ReadRequest {
+    ReadRequest {
+        dataset: dataset.to_string(),
+        version: None,
+        basis: ReadBasis::Grant(grant.id.clone()),
+        purpose,
+        columns: Some(vec![column.to_string()]),
+        rows: RowSelection::KeyEquals {
+            column: key_column.to_string(),
+            value: key.to_string(),
+        },
+        unmasked: grant.unmasked,
+    }
+}
+
+/// The single cell of a one-column key read, if a row matched.
+fn first_cell(read: RowsRead) -> Option<String> {
+    read.rows
+        .into_iter()
+        .next()
+        .and_then(|(_, mut cells)| cells.pop().flatten())
 }
