@@ -63,13 +63,14 @@ pub enum SigningKey {
 #[derive(Clone)]
 pub struct Es256Key {
     key: p256::ecdsa::SigningKey,
-    signer: std::sync::Arc<ring::signature::EcdsaKeyPair>,
+    /// `None` only if `ring` refused the key (it reads OS randomness while loading);
+    /// signing then falls back to `p256` (deterministic, RFC 6979).
+    signer: Option<std::sync::Arc<ring::signature::EcdsaKeyPair>>,
 }
 
 impl Es256Key {
-    /// Loads `key` into `ring`. A valid `p256` key is always a valid `ring` key; the
-    /// error is kept for the impossible case rather than a panic.
-    pub fn new(key: p256::ecdsa::SigningKey) -> Result<Self, KeyError> {
+    /// Loads `key` into `ring` as well.
+    pub fn new(key: p256::ecdsa::SigningKey) -> Self {
         let public = key.verifying_key().to_encoded_point(false);
         let signer = ring::signature::EcdsaKeyPair::from_private_key_and_public_key(
             &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
@@ -77,11 +78,9 @@ impl Es256Key {
             public.as_bytes(),
             &ring::rand::SystemRandom::new(),
         )
-        .map_err(|e| KeyError::new(format!("the P-256 key does not load: {e}")))?;
-        Ok(Self {
-            key,
-            signer: std::sync::Arc::new(signer),
-        })
+        .ok()
+        .map(std::sync::Arc::new);
+        Self { key, signer }
     }
 }
 
@@ -92,10 +91,9 @@ impl std::ops::Deref for Es256Key {
     }
 }
 
-impl TryFrom<p256::ecdsa::SigningKey> for SigningKey {
-    type Error = KeyError;
-    fn try_from(key: p256::ecdsa::SigningKey) -> Result<Self, KeyError> {
-        Ok(SigningKey::Es256(Es256Key::new(key)?))
+impl From<p256::ecdsa::SigningKey> for SigningKey {
+    fn from(key: p256::ecdsa::SigningKey) -> Self {
+        SigningKey::Es256(Es256Key::new(key))
     }
 }
 
@@ -114,12 +112,9 @@ impl SigningKey {
     /// the operating system's randomness itself).
     pub fn generate<R: RngCore + CryptoRng>(alg: Algorithm, rng: &mut R) -> Self {
         match alg {
-            Algorithm::Es256 => loop {
-                // A fresh valid scalar always loads; the loop only makes that total.
-                if let Ok(k) = Es256Key::new(p256::ecdsa::SigningKey::random(rng)) {
-                    break SigningKey::Es256(k);
-                }
-            },
+            Algorithm::Es256 => {
+                SigningKey::Es256(Es256Key::new(p256::ecdsa::SigningKey::random(rng)))
+            }
             Algorithm::EdDsa => SigningKey::EdDsa(ed25519_dalek::SigningKey::generate(rng)),
         }
     }
@@ -131,7 +126,7 @@ impl SigningKey {
                 let ec = ec_jwk(jwk)?;
                 let secret = p256::SecretKey::from_jwk(&ec)
                     .map_err(|_| KeyError::new("not a P-256 private key"))?;
-                Ok(SigningKey::Es256(Es256Key::new(secret.into())?))
+                Ok(SigningKey::Es256(Es256Key::new(secret.into())))
             }
             Some("OKP") => {
                 okp_public(jwk)?;
@@ -186,11 +181,15 @@ impl SigningKey {
     pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
         match self {
             SigningKey::Es256(k) => {
-                match k.signer.sign(&ring::rand::SystemRandom::new(), message) {
-                    Ok(sig) => sig.as_ref().to_vec(),
-                    // ring fails only when the operating system gives no random bytes:
-                    // sign deterministically (RFC 6979) with p256 instead.
-                    Err(_) => {
+                let hedged = k
+                    .signer
+                    .as_ref()
+                    .and_then(|r| r.sign(&ring::rand::SystemRandom::new(), message).ok());
+                match hedged {
+                    Some(sig) => sig.as_ref().to_vec(),
+                    // No ring key, or no random bytes from the operating system: sign
+                    // deterministically (RFC 6979) with p256 instead.
+                    None => {
                         let sig: p256::ecdsa::Signature = k.key.sign(message);
                         sig.to_bytes().to_vec()
                     }

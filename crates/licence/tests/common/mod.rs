@@ -151,7 +151,7 @@ pub mod craft {
         trust.add(
             super::ISSUER,
             None,
-            SigningKey::try_from(issuer_key()).unwrap().verifying_key(),
+            SigningKey::from(issuer_key()).verifying_key(),
         );
         trust
     }
