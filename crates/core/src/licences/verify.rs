@@ -392,8 +392,6 @@ pub(crate) fn holders_of_principal(p: &Principal) -> Vec<String> {
         return Vec::new();
     };
     let mut out = vec![format!("person:{person}")];
-    let mut firms = p.enterprises.clone();
-    firms.sort();
-    out.extend(firms.into_iter().map(|f| format!("enterprise:{f}")));
+    out.extend(p.enterprises.iter().map(|f| format!("enterprise:{f}")));
     out
 }
