@@ -36,6 +36,16 @@ pub struct Entry {
     pub leaf_hash: Vec<u8>,
 }
 
+crate::store::row_struct!(Entry {
+    idx: i64,
+    ts_ms: i64,
+    actor: String,
+    action: String,
+    subject: String,
+    body: String,
+    leaf_hash: Vec<u8>,
+});
+
 mod hex_bytes {
     pub fn serialize<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&hex::encode(v))
@@ -111,12 +121,13 @@ impl Journal {
     async fn catch_up(&self) -> Result<u64> {
         loop {
             let from = self.tree_size() as i64;
-            let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
-                "SELECT idx, leaf_hash FROM journal_entries WHERE idx >= $1 ORDER BY idx LIMIT 10000",
-            )
-            .bind(from)
-            .fetch_all(self.store.pool())
-            .await?;
+            let rows: Vec<(i64, Vec<u8>)> = self
+                .store
+                .fetch_all(
+                    "SELECT idx, leaf_hash FROM journal_entries WHERE idx >= $1 ORDER BY idx LIMIT 10000",
+                    &[Val::from(from)],
+                )
+                .await?;
             if rows.is_empty() {
                 return Ok(from as u64);
             }
@@ -206,11 +217,13 @@ impl Journal {
 
     /// The newest stored checkpoint.
     pub async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>> {
-        let row: Option<(i64, Vec<u8>, String)> = sqlx::query_as(
-            "SELECT size, root, note FROM journal_checkpoints ORDER BY size DESC LIMIT 1",
-        )
-        .fetch_optional(self.store.pool())
-        .await?;
+        let row: Option<(i64, Vec<u8>, String)> = self
+            .store
+            .fetch_optional(
+                "SELECT size, root, note FROM journal_checkpoints ORDER BY size DESC LIMIT 1",
+                &[],
+            )
+            .await?;
         Ok(row.map(|(size, root, note)| SignedCheckpoint {
             size,
             root: hex::encode(root),
@@ -220,12 +233,13 @@ impl Journal {
 
     /// One entry by index.
     pub async fn entry(&self, idx: i64) -> Result<Entry> {
-        sqlx::query_as::<_, Entry>(
-            "SELECT idx, ts_ms, actor, action, subject, body, leaf_hash FROM journal_entries WHERE idx = $1",
-        )
-        .bind(idx)
-        .fetch_optional(self.store.pool())
-        .await?
+        self
+            .store
+            .fetch_optional(
+                "SELECT idx, ts_ms, actor, action, subject, body, leaf_hash FROM journal_entries WHERE idx = $1",
+                &[Val::from(idx)],
+            )
+            .await?
         .ok_or_else(|| {
             CoreError::not_found(
                 "journal.entry.not_found",
@@ -237,14 +251,13 @@ impl Journal {
     /// The newest entries, newest first, before index `before` (exclusive) if given.
     pub async fn recent(&self, before: Option<i64>, limit: i64) -> Result<Vec<Entry>> {
         let before = before.unwrap_or(i64::MAX);
-        Ok(sqlx::query_as::<_, Entry>(
-            "SELECT idx, ts_ms, actor, action, subject, body, leaf_hash FROM journal_entries \
+        self.store
+            .fetch_all(
+                "SELECT idx, ts_ms, actor, action, subject, body, leaf_hash FROM journal_entries \
              WHERE idx < $1 ORDER BY idx DESC LIMIT $2",
-        )
-        .bind(before)
-        .bind(limit.clamp(1, 500))
-        .fetch_all(self.store.pool())
-        .await?)
+                &[Val::from(before), Val::from(limit.clamp(1, 500))],
+            )
+            .await
     }
 
     /// An inclusion proof of entry `index` in the tree of `size` entries.
@@ -291,11 +304,12 @@ impl Journal {
 
 /// Reads the journal's signing key, creating (and journaling) it on first start.
 async fn load_or_create_key(store: &Store, origin: &str) -> Result<[u8; 32]> {
-    let existing: Option<(Vec<u8>,)> =
-        sqlx::query_as("SELECT seed FROM signing_keys WHERE id = $1")
-            .bind(KEY_ID)
-            .fetch_optional(store.pool())
-            .await?;
+    let existing: Option<(Vec<u8>,)> = store
+        .fetch_optional(
+            "SELECT seed FROM signing_keys WHERE id = $1",
+            &[Val::from(KEY_ID)],
+        )
+        .await?;
     if let Some((seed,)) = existing {
         return seed
             .try_into()
@@ -324,9 +338,11 @@ async fn load_or_create_key(store: &Store, origin: &str) -> Result<[u8; 32]> {
             })
         })
         .await?;
-    let (seed,): (Vec<u8>,) = sqlx::query_as("SELECT seed FROM signing_keys WHERE id = $1")
-        .bind(KEY_ID)
-        .fetch_one(store.pool())
+    let (seed,): (Vec<u8>,) = store
+        .fetch_one(
+            "SELECT seed FROM signing_keys WHERE id = $1",
+            &[Val::from(KEY_ID)],
+        )
         .await?;
     seed.try_into()
         .map_err(|_| CoreError::internal("the journal signing key is not 32 bytes"))

@@ -5,6 +5,7 @@ use crate::access::{Action, Resource};
 use crate::error::{CoreError, Result};
 use crate::identity::Principal;
 use crate::platform::Platform;
+use crate::store::Val;
 use serde::Serialize;
 
 /// A person's own details, with the resident ID masked.
@@ -33,6 +34,13 @@ pub struct EnterpriseSummary {
     pub address: Option<String>,
 }
 
+crate::store::row_struct!(EnterpriseSummary {
+    id: String,
+    name: String,
+    credit_code: String,
+    address: Option<String>,
+});
+
 /// A member of a department's staff.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct StaffMember {
@@ -43,6 +51,12 @@ pub struct StaffMember {
     /// Role held in the department.
     pub role: String,
 }
+
+crate::store::row_struct!(StaffMember {
+    display_name: String,
+    username: String,
+    role: String,
+});
 
 /// Counts for the operations office.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -83,11 +97,13 @@ impl Platform {
                 "This account is not linked to a person.",
             ));
         };
-        let (name, rid, phone, address): (String, String, Option<String>, Option<String>) =
-            sqlx::query_as("SELECT name, resident_id, phone, address FROM persons WHERE id = $1")
-                .bind(person.clone())
-                .fetch_one(self.store().pool())
-                .await?;
+        let (name, rid, phone, address): (String, String, Option<String>, Option<String>) = self
+            .store()
+            .fetch_one(
+                "SELECT name, resident_id, phone, address FROM persons WHERE id = $1",
+                &[Val::from(person.clone())],
+            )
+            .await?;
         Ok(Profile {
             name,
             resident_id_masked: mask_middle(&rid, 6, 4),
@@ -103,13 +119,14 @@ impl Platform {
         let Some(person) = &who.person_id else {
             return Ok(Vec::new());
         };
-        Ok(sqlx::query_as::<_, EnterpriseSummary>(
-            "SELECT e.id, e.name, e.credit_code, e.address FROM enterprises e \
-             JOIN enterprise_agents a ON a.enterprise_id = e.id WHERE a.person_id = $1 ORDER BY e.name",
-        )
-        .bind(person.clone())
-        .fetch_all(self.store().pool())
-        .await?)
+        self
+            .store()
+            .fetch_all(
+                "SELECT e.id, e.name, e.credit_code, e.address FROM enterprises e \
+                 JOIN enterprise_agents a ON a.enterprise_id = e.id WHERE a.person_id = $1 ORDER BY e.name",
+                &[Val::from(person.clone())],
+            )
+            .await
     }
 
     /// The staff of one department, for its head and the operations office.
@@ -119,13 +136,14 @@ impl Platform {
             Action::DepartmentView,
             Resource::Department(code),
         )?;
-        Ok(sqlx::query_as::<_, StaffMember>(
-            "SELECT a.display_name, a.username, g.role FROM role_grants g JOIN accounts a ON a.id = g.account_id \
-             WHERE g.department_code = $1 ORDER BY g.role, a.username",
-        )
-        .bind(code.to_string())
-        .fetch_all(self.store().pool())
-        .await?)
+        self
+            .store()
+            .fetch_all(
+                "SELECT a.display_name, a.username, g.role FROM role_grants g JOIN accounts a ON a.id = g.account_id \
+                 WHERE g.department_code = $1 ORDER BY g.role, a.username",
+                &[Val::from(code.to_string())],
+            )
+            .await
     }
 
     /// Platform-wide counts, for the operations office and the administrator.

@@ -66,10 +66,12 @@ pub async fn verify_journal(store: &Store, verifier: &NoteVerifier) -> Result<Ve
             tree.push(computed);
         }
     }
-    let checkpoints: Vec<(i64, Vec<u8>, String)> =
-        sqlx::query_as("SELECT size, root, note FROM journal_checkpoints ORDER BY size")
-            .fetch_all(store.pool())
-            .await?;
+    let checkpoints: Vec<(i64, Vec<u8>, String)> = store
+        .fetch_all(
+            "SELECT size, root, note FROM journal_checkpoints ORDER BY size",
+            &[],
+        )
+        .await?;
     let mut last_good = 0i64;
     for (size, root, note) in checkpoints {
         report.checkpoints += 1;

@@ -193,6 +193,12 @@ async fn food_licence_flows_through_parallel_inspections_body(db: &TestDb) {
         .find(|t| t.kind == "task_approved" && t.step.as_deref() == Some("accept"))
         .unwrap();
     assert_eq!(approved.step_name.as_ref().unwrap().zh, "受理");
+    // …and the department by its names, not its code.
+    let dept = approved.department.as_ref().unwrap();
+    assert_eq!(
+        (dept.code.as_str(), dept.name_en.as_str()),
+        ("amr", "Administration for Market Regulation")
+    );
     assert!(
         detail
             .timeline
@@ -247,6 +253,17 @@ async fn start_business_bundle_dispatches_five_departments_body(db: &TestDb) {
             .any(|m| m.source == "licence" && m.id.ends_with("/business-licence")),
         "{:?}",
         form.materials.iter().map(|m| &m.id).collect::<Vec<_>>()
+    );
+    // Nor does its service guide, while the registration part still says what it issues.
+    let guide = p.service_guide("start-business").await.unwrap();
+    assert!(
+        !guide.materials.is_empty()
+            && !guide
+                .materials
+                .iter()
+                .any(|m| m.source == "licence" && m.id == "business-licence"),
+        "{:?}",
+        guide.materials.iter().map(|m| &m.id).collect::<Vec<_>>()
     );
     let input = application(&p, &zhang, "start-business", false).await;
     let done = p.submit_case(&zhang, &input).await.unwrap();

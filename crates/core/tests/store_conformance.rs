@@ -260,6 +260,43 @@ async fn demo_seed_is_idempotent(db: &TestDb) {
 }
 on_both!(seed, demo_seed_is_idempotent);
 
+/// Reads outside a write: parameters bind by their `$n` names (repeated, out of order),
+/// NULLs and blobs round-trip, a row written is read at once, and a statement naming a
+/// parameter that was not given is an error, not a wrong answer.
+async fn reads_bind_by_name(db: &TestDb) {
+    let p = db.open().await;
+    make_table(&p).await;
+    insert_thing(&p, 7, false).await.unwrap();
+    let s = p.store();
+    let (label, id): (String, i64) = s
+        .fetch_one(
+            "SELECT label, id FROM things WHERE id = $2 AND label = $1 || ' ' || $2",
+            &[Val::from("thing"), Val::Int(7)],
+        )
+        .await
+        .unwrap();
+    assert_eq!((label.as_str(), id), ("thing 7", 7));
+    let none: Option<(i64,)> = s
+        .fetch_optional("SELECT id FROM things WHERE id = $1", &[Val::Int(8)])
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+    let all: Vec<(i64, Option<String>)> = s
+        .fetch_all(
+            "SELECT id, NULL FROM things WHERE label LIKE $1 ORDER BY id",
+            &[Val::from("thing%")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(all, vec![(7, None)]);
+    assert!(
+        s.fetch_all::<(i64,)>("SELECT id FROM things WHERE id = $2", &[Val::Int(7)])
+            .await
+            .is_err()
+    );
+}
+on_both!(read_binding, reads_bind_by_name);
+
 /// Two nodes (two platforms on one PostgreSQL database) writing at once: every write is
 /// kept, journal indexes stay gapless, and each node's tree reaches the same root.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,6 +4,7 @@
 use super::{SubmitInput, TaskAction};
 use crate::error::Result;
 use crate::platform::Platform;
+use crate::store::Val;
 use std::collections::BTreeMap;
 
 impl Platform {
@@ -12,8 +13,9 @@ impl Platform {
     /// from zhangwei waiting on five departments, and his pension qualification approved
     /// at once. Returns how many cases were made.
     pub async fn seed_demo_cases(&self) -> Result<usize> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases")
-            .fetch_one(self.store().pool())
+        let (n,): (i64,) = self
+            .store()
+            .fetch_one("SELECT COUNT(*) FROM cases", &[])
             .await?;
         if n > 0 || self.live_plan("food-business-licence").is_none() {
             return Ok(0);
@@ -25,11 +27,13 @@ impl Platform {
             return Ok(0);
         };
         for i in 0..3 {
-            let (credit,): (String,) =
-                sqlx::query_as("SELECT credit_code FROM enterprises WHERE id = $1")
-                    .bind(enterprise.clone())
-                    .fetch_one(self.store().pool())
-                    .await?;
+            let (credit,): (String,) = self
+                .store()
+                .fetch_one(
+                    "SELECT credit_code FROM enterprises WHERE id = $1",
+                    &[Val::from(enterprise.clone())],
+                )
+                .await?;
             let rid = self.resident_id_of(&lina).await?;
             let mut input = SubmitInput {
                 service: "food-business-licence".into(),
@@ -71,9 +75,12 @@ impl Platform {
     }
 
     async fn resident_id_of(&self, who: &crate::identity::Principal) -> Result<String> {
-        let (rid,): (String,) = sqlx::query_as("SELECT resident_id FROM persons WHERE id = $1")
-            .bind(who.person_id.clone().unwrap_or_default())
-            .fetch_one(self.store().pool())
+        let (rid,): (String,) = self
+            .store()
+            .fetch_one(
+                "SELECT resident_id FROM persons WHERE id = $1",
+                &[Val::from(who.person_id.clone().unwrap_or_default())],
+            )
             .await?;
         Ok(rid)
     }

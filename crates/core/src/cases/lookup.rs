@@ -22,7 +22,7 @@ pub(crate) enum Applicant {
 
 /// The directory values of a person and, for an enterprise, of the enterprise.
 pub(crate) async fn known_values(
-    pool: &sqlx::AnyPool,
+    pool: &crate::store::Store,
     applicant: &Applicant,
 ) -> Result<BTreeMap<&'static str, String>> {
     let mut out = BTreeMap::new();
@@ -31,11 +31,12 @@ pub(crate) async fn known_values(
         Applicant::Enterprise { agent, .. } => agent.clone(),
     };
     if let Some(p) = person {
-        let row: Option<(String, String, Option<String>, Option<String>)> =
-            sqlx::query_as("SELECT name, resident_id, phone, address FROM persons WHERE id = $1")
-                .bind(p)
-                .fetch_optional(pool)
-                .await?;
+        let row: Option<(String, String, Option<String>, Option<String>)> = pool
+            .fetch_optional(
+                "SELECT name, resident_id, phone, address FROM persons WHERE id = $1",
+                &[Val::from(p)],
+            )
+            .await?;
         if let Some((name, rid, phone, address)) = row {
             out.insert("psb_population.name", name);
             out.insert("psb_population.resident_id", rid);
@@ -48,13 +49,13 @@ pub(crate) async fn known_values(
         }
     }
     if let Applicant::Enterprise { id, .. } = applicant {
-        let row: Option<(String, String, Option<String>, String)> = sqlx::query_as(
-            "SELECT e.name, e.credit_code, e.address, p.name FROM enterprises e \
+        let row: Option<(String, String, Option<String>, String)> = pool
+            .fetch_optional(
+                "SELECT e.name, e.credit_code, e.address, p.name FROM enterprises e \
              JOIN persons p ON p.id = e.legal_rep_person_id WHERE e.id = $1",
-        )
-        .bind(id.clone())
-        .fetch_optional(pool)
-        .await?;
+                &[Val::from(id.clone())],
+            )
+            .await?;
         if let Some((name, code, address, rep)) = row {
             out.insert("amr_enterprise.name", name);
             out.insert("amr_enterprise.credit_code", code);

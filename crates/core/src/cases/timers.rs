@@ -204,8 +204,9 @@ impl Platform {
 
     /// Uses the calendar the operations office loaded last, if any (at start).
     pub(crate) async fn load_stored_calendar(&self) -> Result<()> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT json FROM calendar_data WHERE id = 1")
-            .fetch_optional(self.store().pool())
+        let row: Option<(String,)> = self
+            .store()
+            .fetch_optional("SELECT json FROM calendar_data WHERE id = 1", &[])
             .await?;
         if let Some((text,)) = row {
             match Calendar::from_json(&text, "stored calendar") {

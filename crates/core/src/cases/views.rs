@@ -171,8 +171,8 @@ pub struct TimelineEntry {
     pub step: Option<String>,
     /// The name of the step concerned, if any.
     pub step_name: Option<Bilingual>,
-    /// The department concerned, if any.
-    pub department: Option<String>,
+    /// The department concerned, if any, with its names.
+    pub department: Option<DepartmentRef>,
     /// Free text: a reason, a note, a status.
     pub detail: Option<String>,
     /// The journal index of the entry that recorded it.

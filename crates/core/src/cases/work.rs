@@ -204,11 +204,13 @@ impl Platform {
             selected: matches!(selected, Applicant::Person(_)),
         }];
         for e in &who.enterprises {
-            let name: Option<(String,)> =
-                sqlx::query_as("SELECT name FROM enterprises WHERE id = $1")
-                    .bind(e.clone())
-                    .fetch_optional(self.store().pool())
-                    .await?;
+            let name: Option<(String,)> = self
+                .store()
+                .fetch_optional(
+                    "SELECT name FROM enterprises WHERE id = $1",
+                    &[Val::from(e.clone())],
+                )
+                .await?;
             out.push(ApplicantChoice {
                 value: e.clone(),
                 name: name.map_or_else(|| e.clone(), |n| n.0),
@@ -279,27 +281,6 @@ impl Platform {
         Ok(out)
     }
 
-    /// The licence types the parts of bundle `service` issue (empty for a plain
-    /// service). A licence one part issues is not asked of the applicant by the others:
-    /// 企业开办一件事's registration part issues the business licence that seal
-    /// engraving, tax and social security would otherwise need.
-    fn licences_issued_within(&self, service: &str) -> Vec<String> {
-        let c = self.catalogue();
-        let Some(b) = c.bundles.get(service) else {
-            return Vec::new();
-        };
-        b.parts
-            .iter()
-            .filter_map(|(id, _)| c.services.get(id))
-            .filter_map(|s| match &s.result {
-                govops_workflow::definition::ResultSpec::Licence { licence_type, .. } => {
-                    Some(licence_type.clone())
-                }
-                govops_workflow::definition::ResultSpec::Letter { .. } => None,
-            })
-            .collect()
-    }
-
     /// The application form for `service`, filled with what the person typed (`typed`, when
     /// the form is shown again after errors), else the saved draft, else what the platform
     /// already knows about the applicant.
@@ -337,13 +318,13 @@ impl Platform {
             .check(Some(who), Action::CaseApply, Resource::Platform)?;
         let live = self.live_plan_or_404(service)?;
         let guide = self.service_guide(service).await?;
-        let draft: Option<(String, String, i64)> = sqlx::query_as(
-            "SELECT form, materials, updated_ms FROM drafts WHERE account_id = $1 AND plan_id = $2",
-        )
-        .bind(who.account_id.clone())
-        .bind(service.to_owned())
-        .fetch_optional(self.store().pool())
-        .await?;
+        let draft: Option<(String, String, i64)> = self
+            .store()
+            .fetch_optional(
+                "SELECT form, materials, updated_ms FROM drafts WHERE account_id = $1 AND plan_id = $2",
+                &[Val::from(who.account_id.clone()), Val::from(service.to_owned())],
+            )
+            .await?;
         let (draft_form, draft_materials, draft_saved) = match &draft {
             Some((f, m, at)) => (
                 serde_json::from_str::<BTreeMap<String, Value>>(f).unwrap_or_default(),
@@ -372,7 +353,7 @@ impl Platform {
                 .flatten()
         });
         let applicant = self.applicant_of(who, choice)?;
-        let known = lookup::known_values(self.store().pool(), &applicant).await?;
+        let known = lookup::known_values(self.store(), &applicant).await?;
         let shared = self
             .shared_prefill(who, &live.plan, &applicant, &known)
             .await?;
@@ -403,15 +384,7 @@ impl Platform {
             .collect();
         let chosen = typed.map(|t| &t.materials).unwrap_or(&draft_materials);
         let mut materials = Vec::new();
-        let issued = self.licences_issued_within(service);
         for m in &guide.materials {
-            if m.source == "licence"
-                && m.part.is_some()
-                && m.satisfied_by.as_ref().is_some_and(|t| issued.contains(t))
-            {
-                // Issued by another part of this bundle: nothing to present.
-                continue;
-            }
             let key = material_key(m);
             let upload = match chosen.get(&key) {
                 Some(hash) => self.upload_view(who, hash).await?,
@@ -436,13 +409,16 @@ impl Platform {
     }
 
     async fn upload_view(&self, who: &Principal, hash: &str) -> Result<Option<StoredUploadView>> {
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT file_name, size FROM uploads WHERE hash = $1 AND account_id = $2",
-        )
-        .bind(hash.to_owned())
-        .bind(who.account_id.clone())
-        .fetch_optional(self.store().pool())
-        .await?;
+        let row: Option<(String, i64)> = self
+            .store()
+            .fetch_optional(
+                "SELECT file_name, size FROM uploads WHERE hash = $1 AND account_id = $2",
+                &[
+                    Val::from(hash.to_owned()),
+                    Val::from(who.account_id.clone()),
+                ],
+            )
+            .await?;
         Ok(row.map(|(file_name, size)| StoredUploadView {
             hash: hash.to_owned(),
             file_name,
@@ -552,7 +528,7 @@ impl Platform {
                     collect(s, Some(&s.id));
                 }
             }
-            let issued = self.licences_issued_within(service);
+            let issued = c.licences_issued_within(service);
             wanted.retain(|(_, _, t)| !issued.contains(t));
         } else if let Some(s) = c.services.get(service) {
             collect(s, None);
@@ -871,13 +847,13 @@ impl Platform {
     }
 
     async fn case_by_key(&self, who: &Principal, key: &str) -> Result<Option<Submitted>> {
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT id, number, status FROM cases WHERE applicant_account = $1 AND idempotency_key = $2",
-        )
-        .bind(who.account_id.clone())
-        .bind(key.to_owned())
-        .fetch_optional(self.store().pool())
-        .await?;
+        let row: Option<(String, String, String)> = self
+            .store()
+            .fetch_optional(
+                "SELECT id, number, status FROM cases WHERE applicant_account = $1 AND idempotency_key = $2",
+                &[Val::from(who.account_id.clone()), Val::from(key.to_owned())],
+            )
+            .await?;
         Ok(row.map(|(id, number, status)| Submitted {
             id,
             number,
@@ -890,29 +866,32 @@ impl Platform {
         &self,
         applicant: &Applicant,
     ) -> Result<(&'static str, String, String, Vec<String>)> {
-        let pool = self.store().pool();
+        let pool = self.store();
         match applicant {
             Applicant::Person(p) => {
-                let (name, rid): (String, String) =
-                    sqlx::query_as("SELECT name, resident_id FROM persons WHERE id = $1")
-                        .bind(p.clone())
-                        .fetch_one(pool)
-                        .await?;
+                let (name, rid): (String, String) = pool
+                    .fetch_one(
+                        "SELECT name, resident_id FROM persons WHERE id = $1",
+                        &[Val::from(p.clone())],
+                    )
+                    .await?;
                 Ok(("person", p.clone(), name, vec![rid]))
             }
             Applicant::Enterprise { id, agent } => {
-                let (name, code): (String, String) =
-                    sqlx::query_as("SELECT name, credit_code FROM enterprises WHERE id = $1")
-                        .bind(id.clone())
-                        .fetch_one(pool)
-                        .await?;
+                let (name, code): (String, String) = pool
+                    .fetch_one(
+                        "SELECT name, credit_code FROM enterprises WHERE id = $1",
+                        &[Val::from(id.clone())],
+                    )
+                    .await?;
                 let mut subjects = vec![code];
                 if let Some(a) = agent {
-                    let rid: Option<(String,)> =
-                        sqlx::query_as("SELECT resident_id FROM persons WHERE id = $1")
-                            .bind(a.clone())
-                            .fetch_optional(pool)
-                            .await?;
+                    let rid: Option<(String,)> = pool
+                        .fetch_optional(
+                            "SELECT resident_id FROM persons WHERE id = $1",
+                            &[Val::from(a.clone())],
+                        )
+                        .await?;
                     subjects.extend(rid.map(|r| r.0));
                 }
                 Ok(("enterprise", id.clone(), name, subjects))
@@ -1007,13 +986,17 @@ impl Platform {
     ) -> Result<String> {
         self.access()
             .check(Some(who), Action::CaseApply, Resource::Platform)?;
-        let (plan_id,): (String,) =
-            sqlx::query_as("SELECT plan_id FROM cases WHERE id = $1 AND applicant_account = $2")
-                .bind(case_id.to_owned())
-                .bind(who.account_id.clone())
-                .fetch_optional(self.store().pool())
-                .await?
-                .ok_or_else(|| run::not_found(case_id))?;
+        let (plan_id,): (String,) = self
+            .store()
+            .fetch_optional(
+                "SELECT plan_id FROM cases WHERE id = $1 AND applicant_account = $2",
+                &[
+                    Val::from(case_id.to_owned()),
+                    Val::from(who.account_id.clone()),
+                ],
+            )
+            .await?
+            .ok_or_else(|| run::not_found(case_id))?;
         let plan = self.case_plan(case_id).await?;
         let form = normalize(&plan, &input.form);
         let mut errors = form_errors(&plan, &form);
@@ -1083,13 +1066,14 @@ impl Platform {
     pub async fn my_cases(&self, who: &Principal) -> Result<Vec<CaseSummary>> {
         self.access()
             .check(Some(who), Action::CaseApply, Resource::Platform)?;
-        let rows: Vec<(String, String, String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT id, number, plan_id, status, state, created_ms, updated_ms FROM cases \
+        let rows: Vec<(String, String, String, String, String, i64, i64)> = self
+            .store()
+            .fetch_all(
+                "SELECT id, number, plan_id, status, state, created_ms, updated_ms FROM cases \
              WHERE applicant_account = $1 ORDER BY updated_ms DESC LIMIT 200",
-        )
-        .bind(who.account_id.clone())
-        .fetch_all(self.store().pool())
-        .await?;
+                &[Val::from(who.account_id.clone())],
+            )
+            .await?;
         Ok(rows
             .into_iter()
             .map(|(id, number, plan_id, status, state, created, updated)| {
@@ -1143,13 +1127,14 @@ impl Platform {
     /// it (sensitive values masked), or for the operations office (masked).
     pub async fn case_detail(&self, who: &Principal, case_id: &str) -> Result<CaseDetail> {
         type Row = (String, String, String, String, String, String, i64, i64);
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT number, plan_id, status, state, applicant_account, applicant_name, created_ms, updated_ms \
-             FROM cases WHERE id = $1",
-        )
-        .bind(case_id.to_owned())
-        .fetch_optional(self.store().pool())
-        .await?;
+        let row: Option<Row> = self
+            .store()
+            .fetch_optional(
+                "SELECT number, plan_id, status, state, applicant_account, applicant_name, created_ms, updated_ms \
+                 FROM cases WHERE id = $1",
+                &[Val::from(case_id.to_owned())],
+            )
+            .await?;
         let Some((
             number,
             plan_id,
@@ -1163,11 +1148,13 @@ impl Platform {
         else {
             return Err(run::not_found(case_id));
         };
-        let (version, materials_text): (i64, String) =
-            sqlx::query_as("SELECT version, materials FROM cases WHERE id = $1")
-                .bind(case_id.to_owned())
-                .fetch_one(self.store().pool())
-                .await?;
+        let (version, materials_text): (i64, String) = self
+            .store()
+            .fetch_one(
+                "SELECT version, materials FROM cases WHERE id = $1",
+                &[Val::from(case_id.to_owned())],
+            )
+            .await?;
         let state: CaseState = serde_json::from_str(&state_text)
             .map_err(|e| CoreError::internal(format!("case {case_id} state: {e}")))?;
         let is_applicant = applicant_account == who.account_id;
@@ -1223,13 +1210,16 @@ impl Platform {
                 recognised.push((key, identifier.to_owned()));
                 continue;
             }
-            let row: Option<(String, i64)> = sqlx::query_as(
-                "SELECT file_name, size FROM uploads WHERE hash = $1 AND account_id = $2",
-            )
-            .bind(hash.clone())
-            .bind(applicant_account.clone())
-            .fetch_optional(self.store().pool())
-            .await?;
+            let row: Option<(String, i64)> = self
+                .store()
+                .fetch_optional(
+                    "SELECT file_name, size FROM uploads WHERE hash = $1 AND account_id = $2",
+                    &[
+                        Val::from(hash.clone()),
+                        Val::from(applicant_account.clone()),
+                    ],
+                )
+                .await?;
             if let Some((file_name, size)) = row {
                 materials.push((
                     key,
@@ -1310,27 +1300,36 @@ impl Platform {
                 .as_ref()
                 .map(|r| (r.fields.clone(), r.note.clone())),
             checks,
-            timeline: self.timeline(case_id, &plan).await?,
+            timeline: self.timeline(case_id, &plan, &departments).await?,
             recognised,
-            licences: sqlx::query_as(
-                "SELECT id, identifier, type_id FROM licences WHERE case_id = $1 ORDER BY issued_ms, id",
-            )
-            .bind(case_id.to_owned())
-            .fetch_all(self.store().pool())
-            .await?,
+            licences: self
+                .store()
+                .fetch_all(
+                    "SELECT id, identifier, type_id FROM licences WHERE case_id = $1 ORDER BY issued_ms, id",
+                    &[Val::from(case_id.to_owned())],
+                )
+                .await?,
             case_version: version,
             is_applicant,
         })
     }
 
     /// The case's history, from its journal entries; steps are named from the case's plan.
-    async fn timeline(&self, case_id: &str, plan: &Plan) -> Result<Vec<TimelineEntry>> {
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT idx, body FROM journal_entries WHERE subject = $1 ORDER BY idx")
-                .bind(format!("case:{case_id}"))
-                .fetch_all(self.store().pool())
-                .await?;
+    async fn timeline(
+        &self,
+        case_id: &str,
+        plan: &Plan,
+        departments: &[crate::identity::directory::Department],
+    ) -> Result<Vec<TimelineEntry>> {
+        let rows: Vec<(i64, String)> = self
+            .store()
+            .fetch_all(
+                "SELECT idx, body FROM journal_entries WHERE subject = $1 ORDER BY idx",
+                &[Val::from(format!("case:{case_id}"))],
+            )
+            .await?;
         let mut out = Vec::new();
+        let mut acting: BTreeMap<String, String> = BTreeMap::new();
         for (idx, body) in rows {
             let Ok(body) = serde_json::from_str::<Value>(&body) else {
                 continue;
@@ -1369,6 +1368,22 @@ impl Platform {
                         .or_else(|| v.get("days_left").map(|d| d.to_string())),
                 };
                 let step = v.get("step").and_then(|s| s.as_str()).map(str::to_owned);
+                // A task's department: where it opened, or where it was transferred to;
+                // the events that decide a task name the step only.
+                let department = match (
+                    v.get("department")
+                        .or_else(|| v.get("to"))
+                        .and_then(Value::as_str),
+                    &step,
+                ) {
+                    (Some(code), Some(step)) => {
+                        acting.insert(step.clone(), code.to_owned());
+                        Some(code.to_owned())
+                    }
+                    (Some(code), None) => Some(code.to_owned()),
+                    (None, Some(step)) => acting.get(step).cloned(),
+                    (None, None) => None,
+                };
                 out.push(TimelineEntry {
                     at: v["at"]
                         .as_str()
@@ -1377,11 +1392,7 @@ impl Platform {
                     kind,
                     step_name: step.as_deref().map(|s| step_bilingual(plan, s)),
                     step,
-                    department: v
-                        .get("department")
-                        .or_else(|| v.get("to"))
-                        .and_then(|s| s.as_str())
-                        .map(str::to_owned),
+                    department: department.map(|code| dept_ref(departments, &code)),
                     detail,
                     journal_index: idx,
                 });
@@ -1392,17 +1403,22 @@ impl Platform {
 
     /// Rebuilds a case's state from its journal entries alone, for audits and tests.
     pub async fn replay_case(&self, case_id: &str) -> Result<(CaseState, CaseState)> {
-        let (state,): (String,) = sqlx::query_as("SELECT state FROM cases WHERE id = $1")
-            .bind(case_id.to_owned())
-            .fetch_optional(self.store().pool())
+        let (state,): (String,) = self
+            .store()
+            .fetch_optional(
+                "SELECT state FROM cases WHERE id = $1",
+                &[Val::from(case_id.to_owned())],
+            )
             .await?
             .ok_or_else(|| run::not_found(case_id))?;
         let stored: CaseState = serde_json::from_str(&state).map_err(CoreError::internal)?;
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT body FROM journal_entries WHERE subject = $1 ORDER BY idx")
-                .bind(format!("case:{case_id}"))
-                .fetch_all(self.store().pool())
-                .await?;
+        let rows: Vec<(String,)> = self
+            .store()
+            .fetch_all(
+                "SELECT body FROM journal_entries WHERE subject = $1 ORDER BY idx",
+                &[Val::from(format!("case:{case_id}"))],
+            )
+            .await?;
         let mut events = Vec::new();
         for (body,) in rows {
             let body: Value = serde_json::from_str(&body).map_err(CoreError::internal)?;
@@ -1420,14 +1436,14 @@ impl Platform {
         self.access()
             .check(Some(who), Action::HomeView, Resource::Platform)?;
         type Row = (String, Option<String>, String, String, i64, Option<i64>);
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, case_id, kind, params, created_ms, read_ms FROM notices WHERE account_id = $1 \
-             ORDER BY created_ms DESC, id DESC LIMIT $2",
-        )
-        .bind(who.account_id.clone())
-        .bind(limit)
-        .fetch_all(self.store().pool())
-        .await?;
+        let rows: Vec<Row> = self
+            .store()
+            .fetch_all(
+                "SELECT id, case_id, kind, params, created_ms, read_ms FROM notices WHERE account_id = $1 \
+                 ORDER BY created_ms DESC, id DESC LIMIT $2",
+                &[Val::from(who.account_id.clone()), Val::from(limit)],
+            )
+            .await?;
         Ok(rows
             .into_iter()
             .map(|(id, case_id, kind, params, created, read)| Notice {
@@ -1491,15 +1507,15 @@ impl Platform {
                 i64,
                 i64,
             );
-            let rows: Vec<Row> = sqlx::query_as(
-                "SELECT t.case_id, c.number, c.plan_id, c.plan_hash, t.step, c.applicant_name, t.deadline, t.provisional, t.checks_passed \
-                 FROM case_tasks t JOIN cases c ON c.id = t.case_id \
-                 WHERE t.department = $1 AND t.role = $2 AND t.status = 'open' ORDER BY t.deadline, t.opened_ms LIMIT 500",
-            )
-            .bind(dept.to_owned())
-            .bind(grant.role.as_str().to_owned())
-            .fetch_all(self.store().pool())
-            .await?;
+            let rows: Vec<Row> = self
+                .store()
+                .fetch_all(
+                    "SELECT t.case_id, c.number, c.plan_id, c.plan_hash, t.step, c.applicant_name, t.deadline, t.provisional, t.checks_passed \
+                     FROM case_tasks t JOIN cases c ON c.id = t.case_id \
+                     WHERE t.department = $1 AND t.role = $2 AND t.status = 'open' ORDER BY t.deadline, t.opened_ms LIMIT 500",
+                    &[Val::from(dept.to_owned()), Val::from(grant.role.as_str().to_owned())],
+                )
+                .await?;
             for (
                 case_id,
                 number,
@@ -1569,13 +1585,13 @@ impl Platform {
     ) -> Result<String> {
         self.access()
             .check(Some(who), Action::WorkbenchView, Resource::Platform)?;
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT department, role FROM case_tasks WHERE case_id = $1 AND step = $2",
-        )
-        .bind(case_id.to_owned())
-        .bind(step.to_owned())
-        .fetch_optional(self.store().pool())
-        .await?;
+        let row: Option<(String, String)> = self
+            .store()
+            .fetch_optional(
+                "SELECT department, role FROM case_tasks WHERE case_id = $1 AND step = $2",
+                &[Val::from(case_id.to_owned()), Val::from(step.to_owned())],
+            )
+            .await?;
         let Some((department, role)) = row else {
             return Err(CoreError::not_found(
                 "case.task.not_found",
@@ -1662,13 +1678,13 @@ impl Platform {
         }
         let mut out = Vec::new();
         for (case_id, step) in items {
-            let passed: Option<(i64,)> = sqlx::query_as(
-                "SELECT checks_passed FROM case_tasks WHERE case_id = $1 AND step = $2",
-            )
-            .bind(case_id.clone())
-            .bind(step.clone())
-            .fetch_optional(self.store().pool())
-            .await?;
+            let passed: Option<(i64,)> = self
+                .store()
+                .fetch_optional(
+                    "SELECT checks_passed FROM case_tasks WHERE case_id = $1 AND step = $2",
+                    &[Val::from(case_id.clone()), Val::from(step.clone())],
+                )
+                .await?;
             let result = match passed {
                 Some((1,)) => self
                     .act_on_task(who, case_id, step, TaskAction::Approve)
@@ -1704,9 +1720,12 @@ impl Platform {
             )
             .with_field("reason"));
         }
-        let (state,): (String,) = sqlx::query_as("SELECT state FROM cases WHERE id = $1")
-            .bind(case_id.to_owned())
-            .fetch_optional(self.store().pool())
+        let (state,): (String,) = self
+            .store()
+            .fetch_optional(
+                "SELECT state FROM cases WHERE id = $1",
+                &[Val::from(case_id.to_owned())],
+            )
             .await?
             .ok_or_else(|| run::not_found(case_id))?;
         let state: CaseState = serde_json::from_str(&state).map_err(CoreError::internal)?;
@@ -1749,29 +1768,31 @@ impl Platform {
         who: &Principal,
         hash: &str,
     ) -> Result<(String, String, Vec<u8>)> {
-        let own: Option<(String, String)> = sqlx::query_as(
-            "SELECT file_name, media_type FROM uploads WHERE hash = $1 AND account_id = $2",
-        )
-        .bind(hash.to_owned())
-        .bind(who.account_id.clone())
-        .fetch_optional(self.store().pool())
-        .await?;
+        let own: Option<(String, String)> = self
+            .store()
+            .fetch_optional(
+                "SELECT file_name, media_type FROM uploads WHERE hash = $1 AND account_id = $2",
+                &[
+                    Val::from(hash.to_owned()),
+                    Val::from(who.account_id.clone()),
+                ],
+            )
+            .await?;
         let meta = match own {
             Some(m) => m,
             None => {
                 let depts = self.acting_departments(who);
                 let mut found = None;
                 for d in depts {
-                    let row: Option<(String, String)> = sqlx::query_as(
-                        "SELECT u.file_name, u.media_type FROM case_tasks t JOIN cases c ON c.id = t.case_id \
-                         JOIN uploads u ON u.account_id = c.applicant_account AND u.hash = $1 \
-                         WHERE t.department = $2 AND c.materials LIKE $3 LIMIT 1",
-                    )
-                    .bind(hash.to_owned())
-                    .bind(d.clone())
-                    .bind(format!("%{hash}%"))
-                    .fetch_optional(self.store().pool())
-                    .await?;
+                    let row: Option<(String, String)> = self
+                        .store()
+                        .fetch_optional(
+                            "SELECT u.file_name, u.media_type FROM case_tasks t JOIN cases c ON c.id = t.case_id \
+                             JOIN uploads u ON u.account_id = c.applicant_account AND u.hash = $1 \
+                             WHERE t.department = $2 AND c.materials LIKE $3 LIMIT 1",
+                            &[Val::from(hash.to_owned()), Val::from(d.clone()), Val::from(format!("%{hash}%"))],
+                        )
+                        .await?;
                     if row.is_some()
                         && self.access().allows(
                             Some(who),

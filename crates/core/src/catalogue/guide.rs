@@ -697,10 +697,18 @@ pub fn guide(c: &Catalogue, departments: &Departments, id: &str) -> Option<Servi
         summary,
         legal_basis,
         fee_basis: None,
-        materials: parts
-            .iter()
-            .flat_map(|p| materials_of(p, Some(&p.id)))
-            .collect(),
+        materials: {
+            // A licence one part issues is not asked of the applicant by the others.
+            let issued = c.licences_issued_within(&b.id);
+            parts
+                .iter()
+                .flat_map(|p| materials_of(p, Some(&p.id)))
+                .filter(|m| {
+                    !(m.source == "licence"
+                        && m.satisfied_by.as_ref().is_some_and(|t| issued.contains(t)))
+                })
+                .collect()
+        },
         fields: fields_of(&b.plan),
         stages: stages_of(&b.plan, departments),
         checks: parts.iter().flat_map(|p| checks_of(p)).collect(),

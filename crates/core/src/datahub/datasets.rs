@@ -841,22 +841,24 @@ impl Platform {
     /// The versions of a dataset, newest first.
     pub(crate) async fn versions(&self, dataset: &str) -> Result<Vec<Version>> {
         type VersionRow = (i64, String, i64, i64, String, String, String, String, i64);
-        let rows: Vec<VersionRow> = sqlx::query_as(
-            "SELECT version, file_sha256, file_bytes, row_count, schema_json, source, \
+        let rows: Vec<VersionRow> = self
+            .store()
+            .fetch_all(
+                "SELECT version, file_sha256, file_bytes, row_count, schema_json, source, \
              bad_rows_json, created_by, created_ms FROM dataset_versions \
              WHERE dataset_id = $1 ORDER BY version DESC",
-        )
-        .bind(dataset)
-        .fetch_all(self.store().pool())
-        .await?;
+                &[Val::from(dataset)],
+            )
+            .await?;
         type LineageRow = (i64, i64, String, String, i64, i64, String);
-        let lineage: Vec<LineageRow> = sqlx::query_as(
-            "SELECT version, parent_version, kind, rules_json, changed_cells, removed_rows, \
+        let lineage: Vec<LineageRow> = self
+            .store()
+            .fetch_all(
+                "SELECT version, parent_version, kind, rules_json, changed_cells, removed_rows, \
              approved_by FROM dataset_lineage WHERE dataset_id = $1",
-        )
-        .bind(dataset)
-        .fetch_all(self.store().pool())
-        .await?;
+                &[Val::from(dataset)],
+            )
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| Version {
@@ -888,13 +890,13 @@ impl Platform {
         version: Option<i64>,
     ) -> Result<(i64, String)> {
         let v = version.unwrap_or(ds.current_version);
-        let row: Option<(String,)> = sqlx::query_as(
-            "SELECT file_sha256 FROM dataset_versions WHERE dataset_id = $1 AND version = $2",
-        )
-        .bind(&ds.id)
-        .bind(v)
-        .fetch_optional(self.store().pool())
-        .await?;
+        let row: Option<(String,)> = self
+            .store()
+            .fetch_optional(
+                "SELECT file_sha256 FROM dataset_versions WHERE dataset_id = $1 AND version = $2",
+                &[Val::from(&ds.id), Val::from(v)],
+            )
+            .await?;
         row.map(|(sha,)| (v, sha)).ok_or_else(|| {
             CoreError::not_found(
                 "datahub.version.not_found",
@@ -912,14 +914,14 @@ impl Platform {
         dataset: &str,
         version: i64,
     ) -> Result<(ProfileSummary, serde_json::Value)> {
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT profile_json, suggested_json FROM dataset_versions \
+        let row: Option<(String, String)> = self
+            .store()
+            .fetch_optional(
+                "SELECT profile_json, suggested_json FROM dataset_versions \
              WHERE dataset_id = $1 AND version = $2",
-        )
-        .bind(dataset)
-        .bind(version)
-        .fetch_optional(self.store().pool())
-        .await?;
+                &[Val::from(dataset), Val::from(version)],
+            )
+            .await?;
         Ok(match row {
             Some((p, s)) => (
                 serde_json::from_str(&p).unwrap_or_default(),
@@ -986,12 +988,13 @@ impl Platform {
         let (_, suggested) = self.version_profile(&ds.id, ds.current_version).await?;
         let mut classes: Vec<ColumnClass> =
             serde_json::from_value(suggested["columns"].clone()).unwrap_or_default();
-        let confirmed: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT column_name, sensitivity, mask FROM dataset_columns WHERE dataset_id = $1",
-        )
-        .bind(&ds.id)
-        .fetch_all(self.store().pool())
-        .await?;
+        let confirmed: Vec<(String, String, String)> = self
+            .store()
+            .fetch_all(
+                "SELECT column_name, sensitivity, mask FROM dataset_columns WHERE dataset_id = $1",
+                &[Val::from(&ds.id)],
+            )
+            .await?;
         for c in &mut classes {
             if let Some((_, level, mask)) = confirmed.iter().find(|k| k.0 == c.column)
                 && let Some(level) = masks::Sensitivity::parse(level)

@@ -274,10 +274,10 @@ impl Platform {
             .into_iter()
             .map(|r| grant_of(r, now))
             .collect();
-        let owners: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, owner_department FROM datasets")
-                .fetch_all(self.store().pool())
-                .await?;
+        let owners: Vec<(String, String)> = self
+            .store()
+            .fetch_all("SELECT id, owner_department FROM datasets", &[])
+            .await?;
         let held = all
             .iter()
             .filter(|g| depts.contains(&g.grantee_department.as_str()))
@@ -491,10 +491,10 @@ impl Platform {
             .into_iter()
             .map(|r| grant_of(r, now))
             .collect();
-        let owners: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, owner_department FROM datasets")
-                .fetch_all(self.store().pool())
-                .await?;
+        let owners: Vec<(String, String)> = self
+            .store()
+            .fetch_all("SELECT id, owner_department FROM datasets", &[])
+            .await?;
         Ok(grants
             .into_iter()
             .map(|g| Usage {

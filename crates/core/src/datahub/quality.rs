@@ -216,13 +216,13 @@ fn parse_reference(name: &str) -> Result<(String, String, Option<String>)> {
 impl Platform {
     /// The current rule set of a dataset (revision, text).
     pub(crate) async fn current_ruleset(&self, dataset: &str) -> Result<Option<(i64, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT revision, body FROM dataset_rulesets WHERE dataset_id = $1 \
+        self.store()
+            .fetch_optional(
+                "SELECT revision, body FROM dataset_rulesets WHERE dataset_id = $1 \
              ORDER BY revision DESC LIMIT 1",
-        )
-        .bind(dataset)
-        .fetch_optional(self.store().pool())
-        .await?)
+                &[Val::from(dataset)],
+            )
+            .await
     }
 
     /// Loads the reference datasets a rule set names.
@@ -379,14 +379,14 @@ impl Platform {
         dataset: &str,
         version: i64,
     ) -> Result<Vec<QualityRunSummary>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT report_json FROM quality_runs WHERE dataset_id = $1 AND version = $2 \
+        let rows: Vec<(String,)> = self
+            .store()
+            .fetch_all(
+                "SELECT report_json FROM quality_runs WHERE dataset_id = $1 AND version = $2 \
              ORDER BY run_ms DESC, id DESC",
-        )
-        .bind(dataset)
-        .bind(version)
-        .fetch_all(self.store().pool())
-        .await?;
+                &[Val::from(dataset), Val::from(version)],
+            )
+            .await?;
         Ok(rows
             .into_iter()
             .filter_map(|(j,)| serde_json::from_str(&j).ok())

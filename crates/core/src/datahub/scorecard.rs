@@ -96,10 +96,13 @@ fn mean(scores: &BTreeMap<String, f64>) -> Option<f64> {
 impl Platform {
     /// The thresholds in force.
     pub async fn scorecard_thresholds(&self) -> Result<Thresholds> {
-        let (red, yellow): (i64, i64) =
-            sqlx::query_as("SELECT red_below, yellow_below FROM scorecard_thresholds WHERE id = 1")
-                .fetch_one(self.store().pool())
-                .await?;
+        let (red, yellow): (i64, i64) = self
+            .store()
+            .fetch_one(
+                "SELECT red_below, yellow_below FROM scorecard_thresholds WHERE id = 1",
+                &[],
+            )
+            .await?;
         Ok(Thresholds {
             red_below: centi(red),
             yellow_below: centi(yellow),
@@ -111,12 +114,14 @@ impl Platform {
         self.access()
             .check(Some(who), Action::ScorecardView, Resource::Platform)?;
         let thresholds = self.scorecard_thresholds().await?;
-        let runs: Vec<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT owner_department, dataset_id, score_centi, run_ms FROM quality_runs \
+        let runs: Vec<(String, String, i64, i64)> = self
+            .store()
+            .fetch_all(
+                "SELECT owner_department, dataset_id, score_centi, run_ms FROM quality_runs \
              ORDER BY run_ms, id",
-        )
-        .fetch_all(self.store().pool())
-        .await?;
+                &[],
+            )
+            .await?;
         let datasets = self.all_datasets().await?;
         let depts = self.departments().await?;
         let mut out = Vec::new();

@@ -27,6 +27,14 @@ pub struct Department {
     pub credit_code: String,
 }
 
+crate::store::row_struct!(Department {
+    code: String,
+    name_zh: String,
+    name_en: String,
+    parent_code: Option<String>,
+    credit_code: String,
+});
+
 /// What a person types to register.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct Registration {
@@ -66,22 +74,24 @@ pub fn check_username(username: &str) -> std::result::Result<(), String> {
 impl Platform {
     /// Every department, parents before children.
     pub async fn departments(&self) -> Result<Vec<Department>> {
-        Ok(sqlx::query_as::<_, Department>(
-            "SELECT code, name_zh, name_en, parent_code, credit_code FROM departments \
+        self.store()
+            .fetch_all(
+                "SELECT code, name_zh, name_en, parent_code, credit_code FROM departments \
              ORDER BY CASE WHEN parent_code IS NULL THEN 0 ELSE 1 END, code",
-        )
-        .fetch_all(self.store().pool())
-        .await?)
+                &[],
+            )
+            .await
     }
 
     /// One department by code.
     pub async fn department(&self, code: &str) -> Result<Department> {
-        sqlx::query_as::<_, Department>(
-            "SELECT code, name_zh, name_en, parent_code, credit_code FROM departments WHERE code = $1",
-        )
-        .bind(code.to_string())
-        .fetch_optional(self.store().pool())
-        .await?
+        self
+            .store()
+            .fetch_optional(
+                "SELECT code, name_zh, name_en, parent_code, credit_code FROM departments WHERE code = $1",
+                &[Val::from(code.to_string())],
+            )
+            .await?
         .ok_or_else(|| {
             CoreError::not_found(
                 "directory.department.not_found",
@@ -147,11 +157,13 @@ impl Platform {
                 errors,
             ));
         };
-        let taken: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM accounts WHERE lower(username) = $1")
-                .bind(username.clone())
-                .fetch_optional(self.store().pool())
-                .await?;
+        let taken: Option<(String,)> = self
+            .store()
+            .fetch_optional(
+                "SELECT id FROM accounts WHERE lower(username) = $1",
+                &[Val::from(username.clone())],
+            )
+            .await?;
         if taken.is_some() {
             return Err(CoreError::conflict(
                 "identity.username.taken",

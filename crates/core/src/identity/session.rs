@@ -97,12 +97,13 @@ impl Platform {
                 "Too many failed sign-in attempts. Try again in {minutes} minute(s), or reset your password."
             )));
         }
-        let row: Option<(String, String, i64)> = sqlx::query_as(
-            "SELECT id, password_hash, disabled FROM accounts WHERE lower(username) = lower($1)",
-        )
-        .bind(username.clone())
-        .fetch_optional(self.store().pool())
-        .await?;
+        let row: Option<(String, String, i64)> = self
+            .store()
+            .fetch_optional(
+                "SELECT id, password_hash, disabled FROM accounts WHERE lower(username) = lower($1)",
+                &[Val::from(username.clone())],
+            )
+            .await?;
         let (account_id, phc, disabled) = match row {
             Some(r) => (Some(r.0), r.1, r.2 != 0),
             None => (None, DUMMY_HASH.clone(), false),
@@ -188,14 +189,14 @@ impl Platform {
         let hash = token_hash(token);
         // The session and its account in one read (an account's sessions go with it).
         #[allow(clippy::type_complexity)]
-        let row: Option<(String, i64, i64, String, String, String, Option<String>)> =
-            sqlx::query_as(
+        let row: Option<(String, i64, i64, String, String, String, Option<String>)> = self
+            .store()
+            .fetch_optional(
                 "SELECT s.csrf, s.created_ms, s.last_seen_ms, a.id, a.username, a.display_name, \
                  a.person_id FROM sessions s JOIN accounts a ON a.id = s.account_id \
                  WHERE s.token_hash = $1",
+                &[Val::from(hash.clone())],
             )
-            .bind(hash.clone())
-            .fetch_optional(self.store().pool())
             .await?;
         let Some((csrf, created, last_seen, account_id, username, display_name, person_id)) = row
         else {
@@ -291,12 +292,13 @@ impl Platform {
 
     /// Loads who an account is and what roles it holds.
     pub async fn principal(&self, account_id: &str) -> Result<Principal> {
-        let row: Option<AccountRow> = sqlx::query_as(
-            "SELECT id, username, display_name, person_id FROM accounts WHERE id = $1",
-        )
-        .bind(account_id.to_string())
-        .fetch_optional(self.store().pool())
-        .await?;
+        let row: Option<AccountRow> = self
+            .store()
+            .fetch_optional(
+                "SELECT id, username, display_name, person_id FROM accounts WHERE id = $1",
+                &[Val::from(account_id.to_string())],
+            )
+            .await?;
         let Some(row) = row else {
             return Err(CoreError::unauthenticated("This account no longer exists."));
         };
@@ -307,15 +309,15 @@ impl Platform {
     /// is an agent of, read in one query.
     async fn principal_of(&self, row: AccountRow) -> Result<Principal> {
         let (account_id, username, display_name, person_id) = row;
-        let links: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT 'role', role, department_code FROM role_grants WHERE account_id = $1 \
+        let links: Vec<(String, String, String)> = self
+            .store()
+            .fetch_all(
+                "SELECT 'role', role, department_code FROM role_grants WHERE account_id = $1 \
              UNION ALL \
              SELECT 'agent', enterprise_id, '' FROM enterprise_agents WHERE person_id = $2",
-        )
-        .bind(account_id.clone())
-        .bind(person_id.clone())
-        .fetch_all(self.store().pool())
-        .await?;
+                &[Val::from(account_id.clone()), Val::from(person_id.clone())],
+            )
+            .await?;
         let mut roles: Vec<RoleGrant> = Vec::new();
         let mut enterprises: Vec<String> = Vec::new();
         for (kind, a, b) in links {

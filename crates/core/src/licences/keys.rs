@@ -30,10 +30,9 @@ pub(crate) struct PublishedKey {
 impl Licences {
     /// Opens every issuer key at start: a wrong master key fails here, with the reason.
     pub(super) async fn open_issuer_keys(&self, store: &Store) -> Result<()> {
-        let check: Option<(Vec<u8>,)> =
-            sqlx::query_as("SELECT sealed FROM licence_master_check WHERE id = 1")
-                .fetch_optional(store.pool())
-                .await?;
+        let check: Option<(Vec<u8>,)> = store
+            .fetch_optional("SELECT sealed FROM licence_master_check WHERE id = 1", &[])
+            .await?;
         let Some((sealed,)) = check else {
             return Ok(());
         };
@@ -46,10 +45,9 @@ impl Licences {
                  key file (every node must use the same key).",
             ));
         }
-        let rows: Vec<(String, Vec<u8>)> =
-            sqlx::query_as("SELECT kid, sealed_private FROM licence_issuer_keys")
-                .fetch_all(store.pool())
-                .await?;
+        let rows: Vec<(String, Vec<u8>)> = store
+            .fetch_all("SELECT kid, sealed_private FROM licence_issuer_keys", &[])
+            .await?;
         for (kid, sealed) in rows {
             let key = self.unseal(&sealed, &issuer_aad(&kid), &kid)?;
             self.cache_key(&kid, key);
@@ -253,11 +251,12 @@ impl Licences {
 
     /// A holder's custodial key, read outside a write (for presenting).
     pub(super) async fn holder_key(&self, store: &Store, holder: &str) -> Result<Arc<SigningKey>> {
-        let row: Option<(String, Vec<u8>)> =
-            sqlx::query_as("SELECT kid, sealed_private FROM licence_holder_keys WHERE holder = $1")
-                .bind(holder.to_owned())
-                .fetch_optional(store.pool())
-                .await?;
+        let row: Option<(String, Vec<u8>)> = store
+            .fetch_optional(
+                "SELECT kid, sealed_private FROM licence_holder_keys WHERE holder = $1",
+                &[Val::from(holder.to_owned())],
+            )
+            .await?;
         let Some((kid, sealed)) = row else {
             return Err(CoreError::not_found(
                 "licence.holder_key.missing",
@@ -281,11 +280,12 @@ impl Licences {
         if let Some(k) = self.cached_key(kid) {
             return Ok(k);
         }
-        let (sealed,): (Vec<u8>,) =
-            sqlx::query_as("SELECT sealed_private FROM licence_issuer_keys WHERE kid = $1")
-                .bind(kid.to_owned())
-                .fetch_one(store.pool())
-                .await?;
+        let (sealed,): (Vec<u8>,) = store
+            .fetch_one(
+                "SELECT sealed_private FROM licence_issuer_keys WHERE kid = $1",
+                &[Val::from(kid.to_owned())],
+            )
+            .await?;
         let k = self.unseal(&sealed, &issuer_aad(kid), kid)?;
         self.cache_key(kid, k.clone());
         Ok(k)
@@ -302,11 +302,12 @@ impl Licences {
         {
             return Ok(Some(k.clone()));
         }
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT public_jwk FROM licence_holder_keys WHERE holder = $1")
-                .bind(holder.to_owned())
-                .fetch_optional(store.pool())
-                .await?;
+        let row: Option<(String,)> = store
+            .fetch_optional(
+                "SELECT public_jwk FROM licence_holder_keys WHERE holder = $1",
+                &[Val::from(holder.to_owned())],
+            )
+            .await?;
         let key = row.map(|(jwk,)| parse_public(&jwk)).transpose()?;
         if let (Some(k), Ok(mut known)) = (&key, self.holder_keys.write()) {
             known.insert(holder.to_owned(), k.clone());
@@ -345,22 +346,22 @@ impl Licences {
         store: &Store,
         department: Option<&str>,
     ) -> Result<Vec<PublishedKey>> {
-        let rows: Vec<(String, String, String, Option<i64>)> =
-            match department {
-                Some(d) => sqlx::query_as(
+        let rows: Vec<(String, String, String, Option<i64>)> = match department {
+            Some(d) => store
+                .fetch_all(
                     "SELECT kid, department_code, public_jwk, retired_ms FROM licence_issuer_keys \
                      WHERE department_code = $1 ORDER BY created_ms, kid",
+                    &[Val::from(d.to_owned())],
                 )
-                .bind(d.to_owned())
-                .fetch_all(store.pool())
                 .await?,
-                None => sqlx::query_as(
+            None => store
+                .fetch_all(
                     "SELECT kid, department_code, public_jwk, retired_ms FROM licence_issuer_keys \
                      ORDER BY created_ms, kid",
+                    &[],
                 )
-                .fetch_all(store.pool())
                 .await?,
-            };
+        };
         rows.into_iter()
             .map(|(kid, department, jwk, retired)| {
                 let jwk: serde_json::Value = serde_json::from_str(&jwk)

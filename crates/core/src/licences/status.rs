@@ -102,11 +102,13 @@ impl Platform {
         change: StatusChange,
         reason: &str,
     ) -> Result<LicenceStatus> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT department_code FROM licences WHERE id = $1")
-                .bind(licence_id.to_owned())
-                .fetch_optional(self.store().pool())
-                .await?;
+        let row: Option<(String,)> = self
+            .store()
+            .fetch_optional(
+                "SELECT department_code FROM licences WHERE id = $1",
+                &[Val::from(licence_id.to_owned())],
+            )
+            .await?;
         let Some((department,)) = row else {
             return Err(not_found(licence_id));
         };
@@ -197,15 +199,14 @@ impl Platform {
     /// The signed status list token (`typ: statuslist+jwt`) of a department's list.
     pub async fn status_list_token(&self, department: &str, list_no: i64) -> Result<String> {
         let lic = self.licences();
-        let pool = self.store().pool();
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT size, version FROM licence_status_lists WHERE department_code = $1 \
+        let pool = self.store();
+        let row: Option<(i64, i64)> = pool
+            .fetch_optional(
+                "SELECT size, version FROM licence_status_lists WHERE department_code = $1 \
              AND list_no = $2",
-        )
-        .bind(department.to_owned())
-        .bind(list_no)
-        .fetch_optional(pool)
-        .await?;
+                &[Val::from(department.to_owned()), Val::from(list_no)],
+            )
+            .await?;
         let Some((size, version)) = row else {
             return Err(CoreError::not_found(
                 "licence.status_list.unknown",
@@ -223,14 +224,13 @@ impl Platform {
         {
             return Ok(c.token.clone());
         }
-        let entries: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT status_idx, status FROM licences WHERE department_code = $1 \
+        let entries: Vec<(i64, i64)> = pool
+            .fetch_all(
+                "SELECT status_idx, status FROM licences WHERE department_code = $1 \
              AND list_no = $2 AND status <> 0",
-        )
-        .bind(department.to_owned())
-        .bind(list_no)
-        .fetch_all(pool)
-        .await?;
+                &[Val::from(department.to_owned()), Val::from(list_no)],
+            )
+            .await?;
         let mut list = StatusList::new(Bits::Two, usize::try_from(size).unwrap_or(0));
         for (idx, status) in entries {
             let status = Status(u8::try_from(status).unwrap_or(1));

@@ -11,6 +11,7 @@ use crate::access::{Action, Resource};
 use crate::error::{CoreError, Result};
 use crate::identity::Principal;
 use crate::platform::Platform;
+use crate::store::Val;
 use govops_licence::{ClaimPath, KeyBinding, VerifyError, VerifyOptions, verify};
 use serde_json::Value;
 
@@ -320,15 +321,14 @@ impl Platform {
             )));
         };
         let idx = i64::try_from(reference.idx).unwrap_or(i64::MAX);
-        let row: Option<(i64,)> = sqlx::query_as(
-            "SELECT status FROM licences WHERE department_code = $1 AND list_no = $2 \
+        let row: Option<(i64,)> = self
+            .store()
+            .fetch_optional(
+                "SELECT status FROM licences WHERE department_code = $1 AND list_no = $2 \
              AND status_idx = $3",
-        )
-        .bind(department)
-        .bind(list_no)
-        .bind(idx)
-        .fetch_optional(self.store().pool())
-        .await?;
+                &[Val::from(department), Val::from(list_no), Val::from(idx)],
+            )
+            .await?;
         Ok(match row {
             Some((s,)) => Ok(LicenceStatus::from_code(s)),
             None => Err(format!(
@@ -365,18 +365,23 @@ impl Platform {
     /// The holders an account acts as: `person:<id>` and `enterprise:<id>` for each
     /// enterprise its person is an agent of.
     pub(crate) async fn holders_of_account(&self, account: &str) -> Result<Vec<String>> {
-        let person: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT person_id FROM accounts WHERE id = $1")
-                .bind(account.to_owned())
-                .fetch_optional(self.store().pool())
-                .await?;
+        let person: Option<(Option<String>,)> = self
+            .store()
+            .fetch_optional(
+                "SELECT person_id FROM accounts WHERE id = $1",
+                &[Val::from(account.to_owned())],
+            )
+            .await?;
         let Some((Some(person),)) = person else {
             return Ok(Vec::new());
         };
         let firms: Vec<(String,)> =
-            sqlx::query_as("SELECT enterprise_id FROM enterprise_agents WHERE person_id = $1 ORDER BY enterprise_id")
-                .bind(person.clone())
-                .fetch_all(self.store().pool())
+            self
+                .store()
+                .fetch_all(
+                    "SELECT enterprise_id FROM enterprise_agents WHERE person_id = $1 ORDER BY enterprise_id",
+                    &[Val::from(person.clone())],
+                )
                 .await?;
         let mut out = vec![format!("person:{person}")];
         out.extend(firms.into_iter().map(|(f,)| format!("enterprise:{f}")));

@@ -6,6 +6,7 @@ use crate::access::{Action, Resource};
 use crate::error::{CoreError, Result};
 use crate::identity::Principal;
 use crate::platform::Platform;
+use crate::store::Val;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use govops_licence::{ClaimPath, KeyBindingRequest, SdJwt};
@@ -110,11 +111,8 @@ impl Platform {
     }
 
     async fn summaries(&self, sql: &'static str, keys: &[&str]) -> Result<Vec<LicenceSummary>> {
-        let mut query = sqlx::query_as(sql);
-        for key in keys {
-            query = query.bind((*key).to_owned());
-        }
-        let rows: Vec<SummaryRow> = query.fetch_all(self.store().pool()).await?;
+        let params: Vec<Val> = keys.iter().map(|k| Val::from(*k)).collect();
+        let rows: Vec<SummaryRow> = self.store().fetch_all(sql, &params).await?;
         Ok(rows
             .into_iter()
             .map(
@@ -305,9 +303,12 @@ impl Platform {
     async fn licence_row(&self, id: &str) -> Result<(LicenceSummary, String)> {
         let mut rows = self.summaries(SELECT_BY_ID, &[id]).await?;
         let summary = rows.pop().ok_or_else(|| not_found(id))?;
-        let (sd_jwt,): (String,) = sqlx::query_as("SELECT sd_jwt FROM licences WHERE id = $1")
-            .bind(id.to_owned())
-            .fetch_one(self.store().pool())
+        let (sd_jwt,): (String,) = self
+            .store()
+            .fetch_one(
+                "SELECT sd_jwt FROM licences WHERE id = $1",
+                &[Val::from(id.to_owned())],
+            )
             .await?;
         Ok((summary, sd_jwt))
     }

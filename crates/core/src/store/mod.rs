@@ -5,13 +5,15 @@
 //! commit together or not at all. On both backends one writer per node batches the
 //! closures of many callers into a group commit and acknowledges each only after that
 //! commit: on SQLite a thread owning a rusqlite connection, on PostgreSQL a task with a
-//! sqlx connection (see `writer.rs`). Reads use the sqlx pool. On PostgreSQL several
-//! `govops serve` processes may share the database: their writers serialize only on the
-//! journal counter row, once per batch.
+//! sqlx connection (see `writer.rs`). Reads go through [`Store::fetch_all`] and its kin
+//! (see `read.rs`). On PostgreSQL several `govops serve` processes may share the
+//! database: their writers serialize only on the journal counter row, once per batch.
 
+mod read;
 mod tx;
 mod writer;
 
+pub(crate) use tx::row_struct;
 pub use tx::{Col, FromCols, PendingEntry, Tx, Val};
 
 use crate::clock::Clock;
@@ -78,6 +80,8 @@ type WritePath = mpsc::Sender<WriterMsg>;
 struct Inner {
     backend: Backend,
     pool: AnyPool,
+    /// SQLite: the connections reads run on (see `read.rs`); `None` on PostgreSQL.
+    readers: Option<read::SqliteReaders>,
     write_path: WritePath,
     clock: Arc<dyn Clock>,
 }
@@ -158,12 +162,14 @@ impl Store {
             .unwrap_or_default()
             .to_string();
         let conn = writer::open_sqlite(&path)?;
+        let readers = read::SqliteReaders::open(&path)?;
         let (tx, rx) = mpsc::channel::<WriterMsg>(MAX_BATCH * 4);
         writer::spawn_sqlite(conn, rx, clock.clone(), first_idx, MAX_BATCH)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 backend: Backend::Sqlite,
                 pool,
+                readers: Some(readers),
                 write_path: tx,
                 clock,
             }),
@@ -204,6 +210,7 @@ impl Store {
             inner: Arc::new(Inner {
                 backend: Backend::Postgres,
                 pool,
+                readers: None,
                 write_path: tx,
                 clock,
             }),
@@ -215,9 +222,47 @@ impl Store {
         self.inner.backend
     }
 
-    /// The pool for reads.
+    /// The sqlx pool, for reads that [`Store::fetch_all`] and its kin do not cover.
     pub fn pool(&self) -> &AnyPool {
         &self.inner.pool
+    }
+
+    /// Reads all rows of `sql` (placeholders `$1…$n`) outside any write. On SQLite this
+    /// runs on the store's own connections without a thread hand-off (see `read.rs`).
+    pub async fn fetch_all<T: FromCols + Send>(
+        &self,
+        sql: &'static str,
+        params: &[Val],
+    ) -> Result<Vec<T>> {
+        if let Some(readers) = &self.inner.readers {
+            return readers.fetch_all(sql, params);
+        }
+        let rows = tx::bind_any(sqlx::query(sql), params)
+            .fetch_all(&self.inner.pool)
+            .await?;
+        rows.iter()
+            .map(|r| T::from_any(r).map_err(CoreError::from))
+            .collect()
+    }
+
+    /// Reads at most one row (the first).
+    pub async fn fetch_optional<T: FromCols + Send>(
+        &self,
+        sql: &'static str,
+        params: &[Val],
+    ) -> Result<Option<T>> {
+        Ok(self.fetch_all(sql, params).await?.into_iter().next())
+    }
+
+    /// Reads exactly one row; none is an internal error.
+    pub async fn fetch_one<T: FromCols + Send>(
+        &self,
+        sql: &'static str,
+        params: &[Val],
+    ) -> Result<T> {
+        self.fetch_optional(sql, params)
+            .await?
+            .ok_or_else(|| CoreError::internal(format!("no row from: {sql}")))
     }
 
     /// The platform clock.
@@ -296,6 +341,9 @@ impl Store {
             .is_ok()
         {
             let _ = stopped.await;
+        }
+        if let Some(readers) = &self.inner.readers {
+            readers.close();
         }
         self.inner.pool.close().await;
     }

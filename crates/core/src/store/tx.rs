@@ -7,6 +7,7 @@
 //! every statement crossed to a worker thread and back, which capped throughput);
 //! PostgreSQL's writer uses a pooled sqlx connection.
 
+use super::read::{execute_sqlite, query_sqlite, sqlite_err};
 use crate::clock::rfc3339;
 use crate::error::{CoreError, Result};
 use serde_json::{Value, json};
@@ -128,6 +129,28 @@ tuple!(A 0, B 1, C 2, D 3, E 4);
 tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
 tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
 tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+
+/// Implements [`FromCols`] for a struct whose fields are read in column order:
+/// `row_struct!(Department { code: String, parent_code: Option<String> });`
+macro_rules! row_struct {
+    ($t:ty { $($f:ident: $ft:ty),+ $(,)? }) => {
+        impl $crate::store::FromCols for $t {
+            fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                let ($($f,)+) = <($($ft,)+) as $crate::store::FromCols>::from_sqlite(row)?;
+                Ok(Self { $($f),+ })
+            }
+            fn from_any(row: &sqlx::any::AnyRow) -> std::result::Result<Self, sqlx::Error> {
+                let ($($f,)+) = <($($ft,)+) as $crate::store::FromCols>::from_any(row)?;
+                Ok(Self { $($f),+ })
+            }
+        }
+    };
+}
+pub(crate) use row_struct;
 
 /// The connection a writer holds.
 pub(crate) enum TxConn {
@@ -144,21 +167,7 @@ pub struct Tx {
     pub(crate) journal: Vec<PendingEntry>,
 }
 
-fn sqlite_err(e: rusqlite::Error) -> CoreError {
-    CoreError::internal(format!("database: {e}"))
-}
-
-fn to_sql(v: &Val) -> rusqlite::types::Value {
-    use rusqlite::types::Value as V;
-    match v {
-        Val::Null | Val::NullInt => V::Null,
-        Val::Int(i) => V::Integer(*i),
-        Val::Text(t) => V::Text(t.clone()),
-        Val::Blob(b) => V::Blob(b.clone()),
-    }
-}
-
-fn bind_any<'q>(
+pub(super) fn bind_any<'q>(
     mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
     params: &[Val],
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
@@ -188,13 +197,7 @@ impl Tx {
     /// Runs a statement; returns the number of rows changed.
     pub async fn execute(&mut self, sql: &'static str, params: &[Val]) -> Result<u64> {
         match &mut self.conn {
-            TxConn::Sqlite(c) => {
-                let mut st = c.prepare_cached(sql).map_err(sqlite_err)?;
-                let n = st
-                    .execute(rusqlite::params_from_iter(params.iter().map(to_sql)))
-                    .map_err(sqlite_err)?;
-                Ok(n as u64)
-            }
+            TxConn::Sqlite(c) => execute_sqlite(c, sql, params),
             TxConn::Pg(c) => {
                 let r = bind_any(sqlx::query(sql), params).execute(&mut **c).await?;
                 Ok(r.rows_affected())
@@ -241,16 +244,7 @@ impl Tx {
         params: &[Val],
     ) -> Result<Vec<T>> {
         match &mut self.conn {
-            TxConn::Sqlite(c) => {
-                let mut st = c.prepare_cached(sql).map_err(sqlite_err)?;
-                let rows = st
-                    .query_map(rusqlite::params_from_iter(params.iter().map(to_sql)), |r| {
-                        T::from_sqlite(r)
-                    })
-                    .map_err(sqlite_err)?;
-                rows.collect::<rusqlite::Result<Vec<T>>>()
-                    .map_err(sqlite_err)
-            }
+            TxConn::Sqlite(c) => query_sqlite(c, sql, params),
             TxConn::Pg(c) => {
                 let rows = bind_any(sqlx::query(sql), params)
                     .fetch_all(&mut **c)
@@ -281,13 +275,7 @@ impl Tx {
     /// Runs a statement whose text is built at run time (multi-row inserts).
     pub(crate) async fn execute_dynamic(&mut self, sql: String, params: &[Val]) -> Result<u64> {
         match &mut self.conn {
-            TxConn::Sqlite(c) => {
-                let mut st = c.prepare_cached(&sql).map_err(sqlite_err)?;
-                let n = st
-                    .execute(rusqlite::params_from_iter(params.iter().map(to_sql)))
-                    .map_err(sqlite_err)?;
-                Ok(n as u64)
-            }
+            TxConn::Sqlite(c) => execute_sqlite(c, &sql, params),
             TxConn::Pg(c) => {
                 let r = bind_any(sqlx::query(sqlx::AssertSqlSafe(sql)), params)
                     .execute(&mut **c)

@@ -38,6 +38,22 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
+    /// The licence types the parts of bundle `bundle` issue (none for a service or an
+    /// unknown id). A part needs no such licence from the applicant: the bundle issues it.
+    pub fn licences_issued_within(&self, bundle: &str) -> Vec<String> {
+        let Some(b) = self.bundles.get(bundle) else {
+            return Vec::new();
+        };
+        b.parts
+            .iter()
+            .filter_map(|(id, _)| self.services.get(id))
+            .filter_map(|s| match &s.result {
+                ResultSpec::Licence { licence_type, .. } => Some(licence_type.clone()),
+                ResultSpec::Letter { .. } => None,
+            })
+            .collect()
+    }
+
     /// Validates a set of files given as (file name, text). Services are read first so that
     /// bundles can refer to any of them. Returns every error of every file, or the catalogue
     /// when there is none; the caller keeps its last good catalogue on error.
