@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::builder::{ColumnBuilder, Parsed};
 use super::infer::infer_type;
-use super::tokenizer::{RawRecord, Tokenizer};
+use super::tokenizer::{RawRecord, Tokenizer, split_fields};
 use super::{BadRow, BadRowKind, OnBadRow};
 use crate::DataError;
 
@@ -67,16 +67,20 @@ impl Default for CsvOptions {
 }
 
 /// Streamed records not yet converted to Arrow: their bytes back to back,
-/// each field's byte range (row-major, `width` per row) and where each row
-/// came from. Conversion then runs a chunk of records per task, in parallel.
+/// each field's byte range (column by column, so that converting a column
+/// reads its ranges in order) and where each row came from. Conversion then
+/// runs a chunk of records per task, in parallel.
 #[derive(Default)]
 struct RawBatch {
     data: Vec<u8>,
-    bounds: Vec<(usize, usize)>,
+    /// Per column, each record's field as a byte range of `data`.
+    bounds: Vec<Vec<(usize, usize)>>,
     /// (data row number, line) of each record.
     rows: Vec<(u64, u64)>,
     /// Where each record's bytes start in `data`.
     starts: Vec<usize>,
+    /// The field ranges of the line being added.
+    fields: Vec<(usize, usize)>,
 }
 
 /// Records per chunk converted as one task.
@@ -85,23 +89,52 @@ const CHUNK_ROWS: usize = 4_096;
 impl RawBatch {
     fn clear(&mut self) {
         self.data.clear();
-        self.bounds.clear();
+        self.bounds.iter_mut().for_each(Vec::clear);
         self.rows.clear();
         self.starts.clear();
     }
 
-    fn push(&mut self, record: &RawRecord, row: u64, line: u64) {
+    /// Adds a record whose fields are `fields` (ranges of `bytes`).
+    fn add(&mut self, bytes: &[u8], fields: impl Iterator<Item = (usize, usize)>, row: (u64, u64)) {
         let base = self.data.len();
         self.starts.push(base);
-        self.data.extend_from_slice(record.bytes());
-        self.bounds.extend(
-            record
-                .starts()
-                .iter()
-                .zip(record.ends())
-                .map(|(&s, &e)| (base + s, base + e)),
-        );
-        self.rows.push((row, line));
+        self.data.extend_from_slice(bytes);
+        for (c, (s, e)) in fields.enumerate() {
+            if c == self.bounds.len() {
+                self.bounds.push(Vec::new());
+            }
+            self.bounds[c].push((base + s, base + e));
+        }
+        self.rows.push(row);
+    }
+
+    fn push(&mut self, record: &RawRecord, row: u64, line: u64) {
+        let fields = record
+            .starts()
+            .iter()
+            .copied()
+            .zip(record.ends().iter().copied());
+        self.add(record.bytes(), fields, (row, line));
+    }
+
+    /// Adds a line without quotes (see [`Tokenizer::simple_line`]) if it has
+    /// `width` fields; else adds nothing and returns how many it has.
+    fn push_line(
+        &mut self,
+        bytes: &[u8],
+        delimiter: u8,
+        width: usize,
+        row: (u64, u64),
+    ) -> Result<(), usize> {
+        let mut fields = std::mem::take(&mut self.fields);
+        fields.clear();
+        split_fields(bytes, delimiter, |s, e| fields.push((s, e)));
+        let found = fields.len();
+        if found == width {
+            self.add(bytes, fields.iter().copied(), row);
+        }
+        self.fields = fields;
+        if found == width { Ok(()) } else { Err(found) }
     }
 }
 
@@ -129,7 +162,6 @@ fn convert_chunk(
     encoding: Encoding,
     null_values: &[String],
 ) -> Result<Converted, DataError> {
-    let width = schema.fields().len();
     let (first, end) = (rows.start, rows.end);
     let base = raw.starts.get(first).copied().unwrap_or(raw.data.len());
     let chunk_end = raw.starts.get(end).copied().unwrap_or(raw.data.len());
@@ -143,11 +175,11 @@ fn convert_chunk(
         None
     };
     let mut problems = Vec::new();
-    let mut arrays = Vec::with_capacity(width);
+    let mut arrays = Vec::with_capacity(schema.fields().len());
     for (c, field) in schema.fields().iter().enumerate() {
         let mut builder = ColumnBuilder::new(field.data_type(), end - first)?;
         let text_of = |r: usize| {
-            let (start, stop) = raw.bounds[r * width + c];
+            let (start, stop) = raw.bounds[c][r];
             chunk
                 .and_then(|t| t.get(start - base..stop - base))
                 .map(Cow::Borrowed)
@@ -192,6 +224,15 @@ fn convert_chunk(
         arrays.push(builder.finish());
     }
     Ok((arrays, problems))
+}
+
+/// The column and kind reported for a record of `found` fields where
+/// `expected` were wanted: the first missing or extra field.
+fn field_count_problem(expected: usize, found: usize) -> (Option<usize>, BadRowKind) {
+    (
+        Some(found.min(expected) + 1),
+        BadRowKind::FieldCount { expected, found },
+    )
 }
 
 struct SampleRow {
@@ -434,11 +475,8 @@ impl<R: Read> CsvReader<R> {
         let expected = self.schema.fields().len();
         let found = record.len();
         (found != expected).then(|| {
-            (
-                row,
-                Some(found.min(expected) + 1),
-                BadRowKind::FieldCount { expected, found },
-            )
+            let (column, kind) = field_count_problem(expected, found);
+            (row, column, kind)
         })
     }
 
@@ -491,18 +529,23 @@ impl<R: Read> CsvReader<R> {
         let pieces = std::mem::take(&mut self.pieces);
         if !pieces.is_empty() {
             let sample_rows = columns.first().map_or(0, |a| a.len());
-            for (c, column) in columns.iter_mut().enumerate() {
-                let mut parts: Vec<&dyn Array> = Vec::with_capacity(pieces.len() + 1);
-                if sample_rows > 0 {
-                    parts.push(column.as_ref());
-                }
-                parts.extend(pieces.iter().map(|p| p[c].as_ref()));
-                *column = if parts.len() == 1 {
-                    pieces[0][c].clone()
-                } else {
-                    concat(&parts)?
-                };
-            }
+            // Columns are joined in parallel: this runs on the reading
+            // thread, between batches.
+            columns.par_iter_mut().enumerate().try_for_each(
+                |(c, column)| -> Result<(), DataError> {
+                    let mut parts: Vec<&dyn Array> = Vec::with_capacity(pieces.len() + 1);
+                    if sample_rows > 0 {
+                        parts.push(column.as_ref());
+                    }
+                    parts.extend(pieces.iter().map(|p| p[c].as_ref()));
+                    *column = if parts.len() == 1 {
+                        pieces[0][c].clone()
+                    } else {
+                        concat(&parts)?
+                    };
+                    Ok(())
+                },
+            )?;
         }
         self.rows_in_batch = 0;
         let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
@@ -559,7 +602,23 @@ impl<R: Read> CsvReader<R> {
             let want = batch_size - self.rows_in_batch;
             self.raw.clear();
             let mut structural = Vec::new();
+            let width = self.schema.fields().len();
+            let delimiter = self.options.delimiter;
             while self.raw.rows.len() < want {
+                // The usual line goes straight from the read buffer into
+                // the raw batch.
+                if let Some((line, bytes)) = self.tokenizer.simple_line() {
+                    self.rows_seen += 1;
+                    let row = self.rows_seen;
+                    if let Err(found) = self.raw.push_line(bytes, delimiter, width, (row, line)) {
+                        let (column, kind) = field_count_problem(width, found);
+                        structural.push(self.bad_row(row, line, column, kind));
+                        if self.options.on_bad_row == OnBadRow::Refuse {
+                            break;
+                        }
+                    }
+                    continue;
+                }
                 if !self.tokenizer.read_record(record)? {
                     self.done = true;
                     break;
