@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::Arc;
 
+use arrow_array::builder::StringBuilder;
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
 use arrow_select::concat::concat;
@@ -144,86 +145,96 @@ enum FieldProblem {
     Value(String),
 }
 
-/// One chunk's arrays, and its bad fields as (record, column, problem).
-type Converted = (Vec<ArrayRef>, Vec<(usize, usize, FieldProblem)>);
+/// One column's array, and its bad fields as (record, column, problem).
+type Converted = (ArrayRef, Vec<(usize, usize, FieldProblem)>);
 
-/// Converts records `rows` of `raw` into one array per column. A field
-/// that does not decode or parse is appended as null and returned with its
-/// record index and column; the caller drops those rows from the batch.
+/// Each chunk of `CHUNK_ROWS` records of `raw` as text when it is valid
+/// UTF-8 and the file is UTF-8; chunks are checked in parallel, in one go
+/// each, which costs far less than a check per field. GB18030 text must go
+/// through its decoder even where it happens to be valid UTF-8.
+fn utf8_chunks(raw: &RawBatch, encoding: Encoding) -> Vec<Option<&str>> {
+    let n = raw.rows.len();
+    (0..n.div_ceil(CHUNK_ROWS))
+        .into_par_iter()
+        .map(|k| {
+            let at = |r: usize| raw.starts.get(r).copied().unwrap_or(raw.data.len());
+            let bytes = &raw.data[at(k * CHUNK_ROWS)..at((k + 1) * CHUNK_ROWS)];
+            (encoding == Encoding::Utf8)
+                .then(|| simdutf8::basic::from_utf8(bytes).ok())
+                .flatten()
+        })
+        .collect()
+}
+
+/// Converts column `c` of every record of `raw` into one array, built at
+/// its final size (no pieces to join). A field that does not decode or
+/// parse is appended as null and returned with its record index and
+/// column; the caller drops those rows from the batch.
 ///
-/// Batches are converted a chunk of records at a time on the rayon pool:
-/// a chunk's bytes stay in cache while each of its columns is built, and a
-/// chunk is checked as UTF-8 in one go, which costs far less than a check
-/// per field.
-fn convert_chunk(
-    schema: &Schema,
+/// `chunks` are [`utf8_chunks`]: in a valid UTF-8 chunk a field is valid
+/// unless its ends split a character; `get` checks that, and such a field
+/// is decoded alone (and reported).
+fn convert_column(
+    field: &Field,
+    c: usize,
     raw: &RawBatch,
-    rows: std::ops::Range<usize>,
+    chunks: &[Option<&str>],
     encoding: Encoding,
     null_values: &[String],
 ) -> Result<Converted, DataError> {
-    let (first, end) = (rows.start, rows.end);
-    let base = raw.starts.get(first).copied().unwrap_or(raw.data.len());
-    let chunk_end = raw.starts.get(end).copied().unwrap_or(raw.data.len());
-    // GB18030 text must go through its decoder even where it happens to be
-    // valid UTF-8. In a valid UTF-8 chunk a field is valid unless its ends
-    // split a character; `get` checks that, and such a field is decoded
-    // alone (and reported).
-    let chunk = if encoding == Encoding::Utf8 {
-        simdutf8::basic::from_utf8(&raw.data[base..chunk_end]).ok()
-    } else {
-        None
-    };
+    let bounds = raw.bounds.get(c).map_or(&[][..], Vec::as_slice);
+    let rows = raw.rows.len();
     let mut problems = Vec::new();
-    let mut arrays = Vec::with_capacity(schema.fields().len());
-    for (c, field) in schema.fields().iter().enumerate() {
-        let mut builder = ColumnBuilder::new(field.data_type(), end - first)?;
-        let text_of = |r: usize| {
-            let (start, stop) = raw.bounds[c][r];
-            chunk
-                .and_then(|t| t.get(start - base..stop - base))
-                .map(Cow::Borrowed)
-                .or_else(|| decode(encoding, &raw.data[start..stop]))
-        };
-        let is_null = |text: &str| text.is_empty() || null_values.iter().any(|n| n == text);
-        if let ColumnBuilder::Text(b) = &mut builder {
-            // Text never fails to parse: no per-field dispatch.
-            for r in rows.clone() {
-                match text_of(r) {
-                    None => {
-                        problems.push((r, c, FieldProblem::Encoding));
-                        b.append_null();
-                    }
-                    Some(text) if is_null(&text) => b.append_null(),
-                    Some(text) => b.append_value(text),
-                }
-            }
-            arrays.push(builder.finish());
-            continue;
-        }
-        for r in rows.clone() {
-            let text = text_of(r);
-            let Some(text) = text else {
-                problems.push((r, c, FieldProblem::Encoding));
-                builder.append(Parsed::Null, "");
-                continue;
-            };
-            let parsed = if is_null(&text) {
-                Some(Parsed::Null)
-            } else {
-                builder.parse(&text)
-            };
-            match parsed {
-                Some(p) => builder.append(p, &text),
+    let text_of = |r: usize| {
+        let (start, stop) = bounds[r];
+        let k = r / CHUNK_ROWS;
+        let base = raw.starts[k * CHUNK_ROWS];
+        chunks[k]
+            .and_then(|t| t.get(start - base..stop - base))
+            .map(Cow::Borrowed)
+            .or_else(|| decode(encoding, &raw.data[start..stop]))
+    };
+    let is_null = |text: &str| text.is_empty() || null_values.iter().any(|n| n == text);
+    if field.data_type() == &arrow_schema::DataType::Utf8 {
+        // Text never fails to parse: no per-field dispatch, and the values
+        // buffer is sized exactly up front (decoding GB18030 can only grow
+        // it, as the builder does then).
+        let bytes: usize = bounds.iter().map(|&(s, e)| e - s).sum();
+        let mut b = StringBuilder::with_capacity(rows, bytes);
+        for r in 0..rows {
+            match text_of(r) {
                 None => {
-                    problems.push((r, c, FieldProblem::Value(text.into_owned())));
-                    builder.append(Parsed::Null, "");
+                    problems.push((r, c, FieldProblem::Encoding));
+                    b.append_null();
                 }
+                Some(text) if is_null(&text) => b.append_null(),
+                Some(text) => b.append_value(text),
             }
         }
-        arrays.push(builder.finish());
+        return Ok((Arc::new(b.finish()), problems));
     }
-    Ok((arrays, problems))
+    let mut builder = ColumnBuilder::new(field.data_type(), rows)?;
+    for r in 0..rows {
+        let text = text_of(r);
+        let Some(text) = text else {
+            problems.push((r, c, FieldProblem::Encoding));
+            builder.append(Parsed::Null, "");
+            continue;
+        };
+        let parsed = if is_null(&text) {
+            Some(Parsed::Null)
+        } else {
+            builder.parse(&text)
+        };
+        match parsed {
+            Some(p) => builder.append(p, &text),
+            None => {
+                problems.push((r, c, FieldProblem::Value(text.into_owned())));
+                builder.append(Parsed::Null, "");
+            }
+        }
+    }
+    Ok((builder.finish(), problems))
 }
 
 /// The column and kind reported for a record of `found` fields where
@@ -639,17 +650,21 @@ impl<R: Read> CsvReader<R> {
             let (raw, encoding, schema) = (&self.raw, self.encoding, &self.schema);
             let null_values = &self.options.null_values;
             let n = raw.rows.len();
-            let converted = (0..n.div_ceil(CHUNK_ROWS))
-                .into_par_iter()
-                .map(|k| {
-                    let rows = k * CHUNK_ROWS..((k + 1) * CHUNK_ROWS).min(n);
-                    convert_chunk(schema, raw, rows, encoding, null_values)
-                })
+            let chunks = utf8_chunks(raw, encoding);
+            let converted = schema
+                .fields()
+                .par_iter()
+                .enumerate()
+                .map(|(c, field)| convert_column(field, c, raw, &chunks, encoding, null_values))
                 .collect::<Result<Vec<_>, _>>()?;
             let mut problems = Vec::new();
-            for (arrays, p) in converted {
-                self.pieces.push(arrays);
+            let mut arrays = Vec::with_capacity(converted.len());
+            for (array, p) in converted {
+                arrays.push(array);
                 problems.extend(p);
+            }
+            if n > 0 {
+                self.pieces.push(arrays);
             }
             // Per bad record: its first undecodable column, else its first
             // unparsable one.
