@@ -80,8 +80,6 @@ struct RawBatch {
     rows: Vec<(u64, u64)>,
     /// Where each record's bytes start in `data`.
     starts: Vec<usize>,
-    /// The field ranges of the line being added.
-    fields: Vec<(usize, usize)>,
 }
 
 /// Records per chunk converted as one task.
@@ -127,15 +125,29 @@ impl RawBatch {
         width: usize,
         row: (u64, u64),
     ) -> Result<(), usize> {
-        let mut fields = std::mem::take(&mut self.fields);
-        fields.clear();
-        split_fields(bytes, delimiter, |s, e| fields.push((s, e)));
-        let found = fields.len();
-        if found == width {
-            self.add(bytes, fields.iter().copied(), row);
+        let base = self.data.len();
+        if self.bounds.len() < width {
+            self.bounds.resize_with(width, Vec::new);
         }
-        self.fields = fields;
-        if found == width { Ok(()) } else { Err(found) }
+        // Fields go straight to their columns; a line of the wrong width
+        // is taken back out.
+        let mut found = 0;
+        let columns = &mut self.bounds[..width];
+        split_fields(bytes, delimiter, |s, e| {
+            if let Some(column) = columns.get_mut(found) {
+                column.push((base + s, base + e));
+            }
+            found += 1;
+        });
+        if found != width {
+            let kept = self.rows.len();
+            columns.iter_mut().for_each(|column| column.truncate(kept));
+            return Err(found);
+        }
+        self.starts.push(base);
+        self.data.extend_from_slice(bytes);
+        self.rows.push(row);
+        Ok(())
     }
 }
 
@@ -185,15 +197,6 @@ fn convert_column(
     let bounds = raw.bounds.get(c).map_or(&[][..], Vec::as_slice);
     let rows = raw.rows.len();
     let mut problems = Vec::new();
-    let text_of = |r: usize| {
-        let (start, stop) = bounds[r];
-        let k = r / CHUNK_ROWS;
-        let base = raw.starts[k * CHUNK_ROWS];
-        chunks[k]
-            .and_then(|t| t.get(start - base..stop - base))
-            .map(Cow::Borrowed)
-            .or_else(|| decode(encoding, &raw.data[start..stop]))
-    };
     let is_null = |text: &str| text.is_empty() || null_values.iter().any(|n| n == text);
     if field.data_type() == &arrow_schema::DataType::Utf8 {
         // Text never fails to parse: no per-field dispatch, and the values
@@ -201,25 +204,22 @@ fn convert_column(
         // it, as the builder does then).
         let bytes: usize = bounds.iter().map(|&(s, e)| e - s).sum();
         let mut b = StringBuilder::with_capacity(rows, bytes);
-        for r in 0..rows {
-            match text_of(r) {
-                None => {
-                    problems.push((r, c, FieldProblem::Encoding));
-                    b.append_null();
-                }
-                Some(text) if is_null(&text) => b.append_null(),
-                Some(text) => b.append_value(text),
+        each_field(raw, bounds, chunks, encoding, |r, text| match text {
+            None => {
+                problems.push((r, c, FieldProblem::Encoding));
+                b.append_null();
             }
-        }
+            Some(text) if is_null(&text) => b.append_null(),
+            Some(text) => b.append_value(text),
+        });
         return Ok((Arc::new(b.finish()), problems));
     }
     let mut builder = ColumnBuilder::new(field.data_type(), rows)?;
-    for r in 0..rows {
-        let text = text_of(r);
+    each_field(raw, bounds, chunks, encoding, |r, text| {
         let Some(text) = text else {
             problems.push((r, c, FieldProblem::Encoding));
             builder.append(Parsed::Null, "");
-            continue;
+            return;
         };
         let parsed = if is_null(&text) {
             Some(Parsed::Null)
@@ -233,8 +233,32 @@ fn convert_column(
                 builder.append(Parsed::Null, "");
             }
         }
-    }
+    });
     Ok((builder.finish(), problems))
+}
+
+/// Calls `f(record, text)` for one column's fields (`bounds`) in record
+/// order; `text` is `None` when the field does not decode. Goes chunk by
+/// chunk (see [`utf8_chunks`]), so each field costs a slice of its chunk.
+fn each_field(
+    raw: &RawBatch,
+    bounds: &[(usize, usize)],
+    chunks: &[Option<&str>],
+    encoding: Encoding,
+    mut f: impl FnMut(usize, Option<Cow<'_, str>>),
+) {
+    for (k, chunk) in chunks.iter().enumerate() {
+        let first = k * CHUNK_ROWS;
+        let base = raw.starts.get(first).copied().unwrap_or(raw.data.len());
+        let end = (first + CHUNK_ROWS).min(bounds.len());
+        for (r, &(start, stop)) in bounds.iter().enumerate().take(end).skip(first) {
+            let text = chunk
+                .and_then(|t| t.get(start - base..stop - base))
+                .map(Cow::Borrowed)
+                .or_else(|| decode(encoding, &raw.data[start..stop]));
+            f(r, text);
+        }
+    }
 }
 
 /// The column and kind reported for a record of `found` fields where
