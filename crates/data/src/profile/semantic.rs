@@ -127,105 +127,11 @@ fn credit_code_fast(b: &[u8]) -> Option<bool> {
     if b.len() != 18 || !b[..8].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let table = credit_table();
-    if !table.is_char(b[17]) {
+    if !govops_ids::is_credit_code_char(b[17]) {
         return None;
     }
-    let check = table.check_byte(&b[..17])?;
+    let check = govops_ids::credit_code_check_byte(&b[..17])?;
     Some(check == b[17])
-}
-
-/// The credit-code alphabet as a byte table and the check weights, read
-/// off `govops-ids` (its alphabet is every byte it accepts, in ascending
-/// order; each weight is what a single 1 in that position does to the
-/// check character), so that a check costs a table load per character
-/// instead of a search of the alphabet, with `govops-ids` still the one
-/// definition. The table is verified against `govops-ids` once; should
-/// they ever disagree, every check goes to `govops-ids`.
-struct CreditTable {
-    /// Each byte's value in the alphabet, `u8::MAX` if not in it.
-    value: [u8; 256],
-    alphabet: Vec<u8>,
-    weights: [u32; 17],
-    verified: bool,
-}
-
-impl CreditTable {
-    fn build() -> Self {
-        let alphabet: Vec<u8> = (0..=u8::MAX)
-            .filter(|&b| govops_ids::is_credit_code_char(b))
-            .collect();
-        let mut value = [u8::MAX; 256];
-        for (i, &b) in alphabet.iter().enumerate() {
-            value[usize::from(b)] = u8::try_from(i).unwrap_or(u8::MAX);
-        }
-        let mut table = Self {
-            value,
-            alphabet,
-            weights: [0; 17],
-            verified: false,
-        };
-        let (Some(&zero), Some(&one)) = (table.alphabet.first(), table.alphabet.get(1)) else {
-            return table;
-        };
-        let modulus = table.modulus();
-        for i in 0..17 {
-            let mut probe = [zero; 17];
-            probe[i] = one;
-            let check = govops_ids::credit_code_check_byte(&probe)
-                .map_or(u32::MAX, |c| u32::from(table.value[usize::from(c)]));
-            table.weights[i] = (modulus - check % modulus) % modulus;
-        }
-        // Every character in every position, against govops-ids.
-        table.verified = modulus == 31
-            && table.alphabet.iter().enumerate().all(|(k, &c)| {
-                (0..17).all(|i| {
-                    let mut probe = [table.alphabet[(k * 7 + i) % table.alphabet.len()]; 17];
-                    probe[i] = c;
-                    probe[(i + 5) % 17] = table.alphabet[(k + i) % table.alphabet.len()];
-                    table.computed(&probe) == govops_ids::credit_code_check_byte(&probe)
-                })
-            });
-        table
-    }
-
-    #[allow(clippy::cast_possible_truncation)]
-    fn modulus(&self) -> u32 {
-        self.alphabet.len() as u32
-    }
-
-    fn is_char(&self, b: u8) -> bool {
-        self.value[usize::from(b)] != u8::MAX
-    }
-
-    /// The check character from the table, `None` if a byte is not in the
-    /// alphabet.
-    fn computed(&self, first17: &[u8]) -> Option<u8> {
-        let mut sum = 0u32;
-        for (&b, w) in first17.iter().zip(self.weights) {
-            let v = self.value[usize::from(b)];
-            if v == u8::MAX {
-                return None;
-            }
-            sum += u32::from(v) * w;
-        }
-        let m = self.modulus();
-        self.alphabet.get(((m - sum % m) % m) as usize).copied()
-    }
-
-    /// [`govops_ids::credit_code_check_byte`] for 17 bytes.
-    fn check_byte(&self, first17: &[u8]) -> Option<u8> {
-        if self.verified && first17.len() == 17 {
-            self.computed(first17)
-        } else {
-            govops_ids::credit_code_check_byte(first17)
-        }
-    }
-}
-
-fn credit_table() -> &'static CreditTable {
-    static TABLE: std::sync::OnceLock<CreditTable> = std::sync::OnceLock::new();
-    TABLE.get_or_init(CreditTable::build)
 }
 
 const ADDRESS_MARKS: [&str; 12] = [
@@ -400,35 +306,6 @@ mod tests {
                 SemanticType::CreditCode.matches(&code),
                 CreditCode::parse(&code).is_ok(),
                 "{code}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_credit_table_is_read_off_govops_ids() {
-        use rand::{Rng, SeedableRng};
-        let table = credit_table();
-        assert!(table.verified);
-        assert_eq!(table.alphabet, b"0123456789ABCDEFGHJKLMNPQRTUWXY");
-        for b in 0..=u8::MAX {
-            assert_eq!(table.is_char(b), govops_ids::is_credit_code_char(b), "{b}");
-        }
-        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-        let bytes = b"0123456789ABCDEFGHJKLMNPQRTUWXYIOSVZa-";
-        for _ in 0..50_000 {
-            let probe: Vec<u8> = (0..17)
-                .map(|_| {
-                    if rng.gen_range(0..40) == 0 {
-                        bytes[rng.gen_range(31..bytes.len())]
-                    } else {
-                        bytes[rng.gen_range(0..31)]
-                    }
-                })
-                .collect();
-            assert_eq!(
-                table.check_byte(&probe),
-                govops_ids::credit_code_check_byte(&probe),
-                "{probe:?}"
             );
         }
     }
