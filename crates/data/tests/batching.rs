@@ -179,3 +179,95 @@ fn bad_rows_name_the_first_undecodable_then_the_first_unparsable_field() {
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
+
+/// Lines without quotes go from the read buffer straight into the batch;
+/// the same lines with a quoted field take the byte-by-byte reader. Both
+/// must give the same rows and report short and long rows the same way.
+#[test]
+fn unquoted_and_quoted_lines_give_the_same_rows_and_bad_rows() {
+    let lines = [
+        "1,2,3",
+        "4,5",
+        "6,7,8,9",
+        "",
+        "10,11,12",
+        ",,",
+        "13",
+        "14,15,16,17,18",
+    ];
+    let plain: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    // Quote the first field of every non-blank line (`"1",2,3`), and end
+    // some lines with CRLF.
+    let quoted: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| match (l.is_empty(), l.split_once(',')) {
+            (true, _) => "\n".to_owned(),
+            (_, Some((a, rest))) => format!("\"{a}\",{rest}{}", ["\n", "\r\n"][i % 2]),
+            (_, None) => format!("\"{l}\"\n"),
+        })
+        .collect();
+    let read_all = |body: &str, batch_size: usize, on_bad_row: OnBadRow| {
+        let mut r = CsvReader::new(
+            Cursor::new(format!("a,b,c\n{body}").into_bytes()),
+            CsvOptions {
+                batch_size,
+                infer_rows: 1,
+                encoding: Encoding::Utf8,
+                on_bad_row,
+                ..CsvOptions::default()
+            },
+        )
+        .unwrap();
+        let batches: Result<Vec<RecordBatch>, _> = r.by_ref().collect();
+        (batches.map_err(|e| e.to_string()), r.bad_rows().to_vec())
+    };
+    for batch_size in [1, 2, 100] {
+        let (rows, bad) = read_all(&plain, batch_size, OnBadRow::Skip);
+        let rows = rows.unwrap();
+        let got: Vec<(u64, u64, Option<usize>, String)> = bad
+            .iter()
+            .map(|b| (b.row, b.line, b.column, format!("{:?}", b.kind)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    2,
+                    3,
+                    Some(3),
+                    "FieldCount { expected: 3, found: 2 }".to_owned()
+                ),
+                (
+                    3,
+                    4,
+                    Some(4),
+                    "FieldCount { expected: 3, found: 4 }".to_owned()
+                ),
+                (
+                    6,
+                    8,
+                    Some(2),
+                    "FieldCount { expected: 3, found: 1 }".to_owned()
+                ),
+                (
+                    7,
+                    9,
+                    Some(4),
+                    "FieldCount { expected: 3, found: 5 }".to_owned()
+                ),
+            ],
+            "batch size {batch_size}"
+        );
+        let total: usize = rows.iter().map(RecordBatch::num_rows).sum();
+        assert_eq!(total, 3);
+        let (quoted_rows, quoted_bad) = read_all(&quoted, batch_size, OnBadRow::Skip);
+        assert_eq!(quoted_bad, bad, "batch size {batch_size}");
+        assert_eq!(quoted_rows.unwrap(), rows, "batch size {batch_size}");
+        // Refusing stops at the short row either way.
+        let (plain_refused, _) = read_all(&plain, batch_size, OnBadRow::Refuse);
+        let (quoted_refused, _) = read_all(&quoted, batch_size, OnBadRow::Refuse);
+        assert!(plain_refused.as_ref().is_err_and(|e| e.contains("row 2")));
+        assert_eq!(plain_refused, quoted_refused);
+    }
+}

@@ -140,38 +140,53 @@ fn check_chars(chars: &[char]) -> Result<(), IdError> {
     Ok(())
 }
 
+/// Marks a byte outside the alphabet in [`VALUES`].
+const NOT_IN_ALPHABET: u8 = u8::MAX;
+
+/// Each byte's value in the alphabet (its index), so that a character costs one load:
+/// the data hub checks millions of codes per run.
+const VALUES: [u8; 256] = {
+    let mut table = [NOT_IN_ALPHABET; 256];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// The numeric value of a character of the alphabet (its index).
 fn value_of(c: char) -> Option<u32> {
-    let byte = u8::try_from(c).ok()?;
-    ALPHABET
-        .iter()
-        .position(|&a| a == byte)
-        .and_then(|i| u32::try_from(i).ok())
+    let v = VALUES[usize::from(u8::try_from(c).ok()?)];
+    (v != NOT_IN_ALPHABET).then_some(u32::from(v))
 }
 
 /// The GB 32100 check character of a credit code's first 17 characters, for callers
 /// checking many codes without building a [`CreditCode`]; `None` unless there are 17 and
 /// each is in the code's alphabet (digits and capitals other than I, O, S, V, Z).
 pub fn credit_code_check_byte(first17: &[u8]) -> Option<u8> {
-    if first17.len() != 17 || !first17.iter().all(|&b| value_of(char::from(b)).is_some()) {
+    if first17.len() != 17 {
         return None;
     }
-    Some(check_char(first17) as u8)
+    let mut sum = 0u32;
+    for (&b, w) in first17.iter().zip(WEIGHTS) {
+        let v = VALUES[usize::from(b)];
+        if v == NOT_IN_ALPHABET {
+            return None;
+        }
+        sum += u32::from(v) * w;
+    }
+    Some(ALPHABET[((31 - sum % 31) % 31) as usize])
 }
 
 /// True when `b` is a character of the credit-code alphabet.
 pub fn is_credit_code_char(b: u8) -> bool {
-    value_of(char::from(b)).is_some()
+    VALUES[usize::from(b)] != NOT_IN_ALPHABET
 }
 
 /// GB 32100 check character: `31 - (Σ wᵢ·vᵢ mod 31)`, with 31 mapped to 0.
 fn check_char(prefix: &[u8]) -> char {
-    let sum: u32 = prefix
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(&b, w)| value_of(char::from(b)).unwrap_or(0) * w)
-        .sum();
-    char::from(ALPHABET[((31 - sum % 31) % 31) as usize])
+    char::from(credit_code_check_byte(prefix).unwrap_or(ALPHABET[0]))
 }
 
 crate::string_newtype_traits!(CreditCode);

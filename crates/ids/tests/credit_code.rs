@@ -3,7 +3,7 @@
 //! `cn.uscc.is_valid`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use govops_ids::{CreditCode, IdError, IdKind};
+use govops_ids::{CreditCode, IdError, IdKind, credit_code_check_byte, is_credit_code_char};
 use proptest::prelude::*;
 
 fn err(input: &str) -> String {
@@ -185,5 +185,26 @@ proptest! {
         bytes[position] = replacement;
         let changed = String::from_utf8(bytes).unwrap();
         prop_assert!(CreditCode::parse(&changed).is_err(), "{} accepted", changed);
+    }
+
+    /// The byte-level check the data hub uses agrees with the parser, and refuses
+    /// a byte outside the alphabet anywhere in the 17.
+    #[test]
+    fn the_byte_check_agrees_with_the_parser(
+        prefix in prefix17(),
+        position in 0..17usize,
+        stray in any::<u8>(),
+    ) {
+        let code = CreditCode::from_parts(&prefix).unwrap();
+        let bytes = code.as_str().as_bytes();
+        prop_assert_eq!(credit_code_check_byte(&bytes[..17]), Some(bytes[17]));
+        prop_assert!(is_credit_code_char(bytes[17]));
+        let mut odd = bytes[..17].to_vec();
+        odd[position] = stray;
+        prop_assert_eq!(
+            credit_code_check_byte(&odd).is_some(),
+            ALPHABET.contains(&stray)
+        );
+        prop_assert_eq!(is_credit_code_char(stray), ALPHABET.contains(&stray));
     }
 }

@@ -17,6 +17,19 @@ use super::infer::parse_bool;
 use crate::DataError;
 use crate::cell::{parse_iso_date, parse_iso_timestamp};
 
+/// `text.trim().parse::<i64>()`, with plain digits (the usual integer
+/// cell) read without the general parser: up to 18 digits cannot overflow.
+fn parse_int(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
+        return Some(
+            b.iter()
+                .fold(0i64, |n, d| n * 10 + i64::from(d.wrapping_sub(b'0'))),
+        );
+    }
+    text.trim().parse().ok()
+}
+
 /// A field's value after parsing, before it is appended.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Parsed {
@@ -63,7 +76,7 @@ impl ColumnBuilder {
             return Some(Parsed::Null);
         }
         match self {
-            Self::Int(_) => text.trim().parse().ok().map(Parsed::Int),
+            Self::Int(_) => parse_int(text).map(Parsed::Int),
             Self::Float(_) => text
                 .trim()
                 .parse::<f64>()
@@ -102,6 +115,39 @@ impl ColumnBuilder {
             Self::Date(b) => Arc::new(b.finish()),
             Self::Timestamp(b) => Arc::new(b.finish()),
             Self::Text(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plain_digits_parse_as_the_general_parser_does() {
+        let mut cases: Vec<String> = [
+            "0",
+            "7",
+            "007",
+            "42",
+            " 42",
+            "42 ",
+            "+5",
+            "-5",
+            "",
+            "1a",
+            "١٢",
+            "９",
+            "999999999999999999",
+            "9999999999999999999",
+            "9223372036854775807",
+            "9223372036854775808",
+            "000000000000000000001",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        cases.extend((0..2_000u64).map(|i| (i * 7_919 % 1_000_003).to_string()));
+        for c in &cases {
+            assert_eq!(super::parse_int(c), c.trim().parse::<i64>().ok(), "{c:?}");
         }
     }
 }

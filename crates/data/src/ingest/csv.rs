@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::Arc;
 
+use arrow_array::builder::StringBuilder;
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
 use arrow_select::concat::concat;
@@ -15,7 +16,7 @@ use rayon::prelude::*;
 
 use super::builder::{ColumnBuilder, Parsed};
 use super::infer::infer_type;
-use super::tokenizer::{RawRecord, Tokenizer};
+use super::tokenizer::{RawRecord, Tokenizer, split_fields};
 use super::{BadRow, BadRowKind, OnBadRow};
 use crate::DataError;
 
@@ -67,12 +68,14 @@ impl Default for CsvOptions {
 }
 
 /// Streamed records not yet converted to Arrow: their bytes back to back,
-/// each field's byte range (row-major, `width` per row) and where each row
-/// came from. Conversion then runs a chunk of records per task, in parallel.
+/// each field's byte range (column by column, so that converting a column
+/// reads its ranges in order) and where each row came from. Conversion then
+/// runs a chunk of records per task, in parallel.
 #[derive(Default)]
 struct RawBatch {
     data: Vec<u8>,
-    bounds: Vec<(usize, usize)>,
+    /// Per column, each record's field as a byte range of `data`.
+    bounds: Vec<Vec<(usize, usize)>>,
     /// (data row number, line) of each record.
     rows: Vec<(u64, u64)>,
     /// Where each record's bytes start in `data`.
@@ -85,23 +88,66 @@ const CHUNK_ROWS: usize = 4_096;
 impl RawBatch {
     fn clear(&mut self) {
         self.data.clear();
-        self.bounds.clear();
+        self.bounds.iter_mut().for_each(Vec::clear);
         self.rows.clear();
         self.starts.clear();
     }
 
-    fn push(&mut self, record: &RawRecord, row: u64, line: u64) {
+    /// Adds a record whose fields are `fields` (ranges of `bytes`).
+    fn add(&mut self, bytes: &[u8], fields: impl Iterator<Item = (usize, usize)>, row: (u64, u64)) {
         let base = self.data.len();
         self.starts.push(base);
-        self.data.extend_from_slice(record.bytes());
-        self.bounds.extend(
-            record
-                .starts()
-                .iter()
-                .zip(record.ends())
-                .map(|(&s, &e)| (base + s, base + e)),
-        );
-        self.rows.push((row, line));
+        self.data.extend_from_slice(bytes);
+        for (c, (s, e)) in fields.enumerate() {
+            if c == self.bounds.len() {
+                self.bounds.push(Vec::new());
+            }
+            self.bounds[c].push((base + s, base + e));
+        }
+        self.rows.push(row);
+    }
+
+    fn push(&mut self, record: &RawRecord, row: u64, line: u64) {
+        let fields = record
+            .starts()
+            .iter()
+            .copied()
+            .zip(record.ends().iter().copied());
+        self.add(record.bytes(), fields, (row, line));
+    }
+
+    /// Adds a line without quotes (see [`Tokenizer::simple_line`]) if it has
+    /// `width` fields; else adds nothing and returns how many it has.
+    fn push_line(
+        &mut self,
+        bytes: &[u8],
+        delimiter: u8,
+        width: usize,
+        row: (u64, u64),
+    ) -> Result<(), usize> {
+        let base = self.data.len();
+        if self.bounds.len() < width {
+            self.bounds.resize_with(width, Vec::new);
+        }
+        // Fields go straight to their columns; a line of the wrong width
+        // is taken back out.
+        let mut found = 0;
+        let columns = &mut self.bounds[..width];
+        split_fields(bytes, delimiter, |s, e| {
+            if let Some(column) = columns.get_mut(found) {
+                column.push((base + s, base + e));
+            }
+            found += 1;
+        });
+        if found != width {
+            let kept = self.rows.len();
+            columns.iter_mut().for_each(|column| column.truncate(kept));
+            return Err(found);
+        }
+        self.starts.push(base);
+        self.data.extend_from_slice(bytes);
+        self.rows.push(row);
+        Ok(())
     }
 }
 
@@ -111,87 +157,117 @@ enum FieldProblem {
     Value(String),
 }
 
-/// One chunk's arrays, and its bad fields as (record, column, problem).
-type Converted = (Vec<ArrayRef>, Vec<(usize, usize, FieldProblem)>);
+/// One column's array, and its bad fields as (record, column, problem).
+type Converted = (ArrayRef, Vec<(usize, usize, FieldProblem)>);
 
-/// Converts records `rows` of `raw` into one array per column. A field
-/// that does not decode or parse is appended as null and returned with its
-/// record index and column; the caller drops those rows from the batch.
+/// Each chunk of `CHUNK_ROWS` records of `raw` as text when it is valid
+/// UTF-8 and the file is UTF-8; chunks are checked in parallel, in one go
+/// each, which costs far less than a check per field. GB18030 text must go
+/// through its decoder even where it happens to be valid UTF-8.
+fn utf8_chunks(raw: &RawBatch, encoding: Encoding) -> Vec<Option<&str>> {
+    let n = raw.rows.len();
+    (0..n.div_ceil(CHUNK_ROWS))
+        .into_par_iter()
+        .map(|k| {
+            let at = |r: usize| raw.starts.get(r).copied().unwrap_or(raw.data.len());
+            let bytes = &raw.data[at(k * CHUNK_ROWS)..at((k + 1) * CHUNK_ROWS)];
+            (encoding == Encoding::Utf8)
+                .then(|| simdutf8::basic::from_utf8(bytes).ok())
+                .flatten()
+        })
+        .collect()
+}
+
+/// Converts column `c` of every record of `raw` into one array, built at
+/// its final size (no pieces to join). A field that does not decode or
+/// parse is appended as null and returned with its record index and
+/// column; the caller drops those rows from the batch.
 ///
-/// Batches are converted a chunk of records at a time on the rayon pool:
-/// a chunk's bytes stay in cache while each of its columns is built, and a
-/// chunk is checked as UTF-8 in one go, which costs far less than a check
-/// per field.
-fn convert_chunk(
-    schema: &Schema,
+/// `chunks` are [`utf8_chunks`]: in a valid UTF-8 chunk a field is valid
+/// unless its ends split a character; `get` checks that, and such a field
+/// is decoded alone (and reported).
+fn convert_column(
+    field: &Field,
+    c: usize,
     raw: &RawBatch,
-    rows: std::ops::Range<usize>,
+    chunks: &[Option<&str>],
     encoding: Encoding,
     null_values: &[String],
 ) -> Result<Converted, DataError> {
-    let width = schema.fields().len();
-    let (first, end) = (rows.start, rows.end);
-    let base = raw.starts.get(first).copied().unwrap_or(raw.data.len());
-    let chunk_end = raw.starts.get(end).copied().unwrap_or(raw.data.len());
-    // GB18030 text must go through its decoder even where it happens to be
-    // valid UTF-8. In a valid UTF-8 chunk a field is valid unless its ends
-    // split a character; `get` checks that, and such a field is decoded
-    // alone (and reported).
-    let chunk = if encoding == Encoding::Utf8 {
-        simdutf8::basic::from_utf8(&raw.data[base..chunk_end]).ok()
-    } else {
-        None
-    };
+    let bounds = raw.bounds.get(c).map_or(&[][..], Vec::as_slice);
+    let rows = raw.rows.len();
     let mut problems = Vec::new();
-    let mut arrays = Vec::with_capacity(width);
-    for (c, field) in schema.fields().iter().enumerate() {
-        let mut builder = ColumnBuilder::new(field.data_type(), end - first)?;
-        let text_of = |r: usize| {
-            let (start, stop) = raw.bounds[r * width + c];
-            chunk
+    let is_null = |text: &str| text.is_empty() || null_values.iter().any(|n| n == text);
+    if field.data_type() == &arrow_schema::DataType::Utf8 {
+        // Text never fails to parse: no per-field dispatch, and the values
+        // buffer is sized exactly up front (decoding GB18030 can only grow
+        // it, as the builder does then).
+        let bytes: usize = bounds.iter().map(|&(s, e)| e - s).sum();
+        let mut b = StringBuilder::with_capacity(rows, bytes);
+        each_field(raw, bounds, chunks, encoding, |r, text| match text {
+            None => {
+                problems.push((r, c, FieldProblem::Encoding));
+                b.append_null();
+            }
+            Some(text) if is_null(&text) => b.append_null(),
+            Some(text) => b.append_value(text),
+        });
+        return Ok((Arc::new(b.finish()), problems));
+    }
+    let mut builder = ColumnBuilder::new(field.data_type(), rows)?;
+    each_field(raw, bounds, chunks, encoding, |r, text| {
+        let Some(text) = text else {
+            problems.push((r, c, FieldProblem::Encoding));
+            builder.append(Parsed::Null, "");
+            return;
+        };
+        let parsed = if is_null(&text) {
+            Some(Parsed::Null)
+        } else {
+            builder.parse(&text)
+        };
+        match parsed {
+            Some(p) => builder.append(p, &text),
+            None => {
+                problems.push((r, c, FieldProblem::Value(text.into_owned())));
+                builder.append(Parsed::Null, "");
+            }
+        }
+    });
+    Ok((builder.finish(), problems))
+}
+
+/// Calls `f(record, text)` for one column's fields (`bounds`) in record
+/// order; `text` is `None` when the field does not decode. Goes chunk by
+/// chunk (see [`utf8_chunks`]), so each field costs a slice of its chunk.
+fn each_field(
+    raw: &RawBatch,
+    bounds: &[(usize, usize)],
+    chunks: &[Option<&str>],
+    encoding: Encoding,
+    mut f: impl FnMut(usize, Option<Cow<'_, str>>),
+) {
+    for (k, chunk) in chunks.iter().enumerate() {
+        let first = k * CHUNK_ROWS;
+        let base = raw.starts.get(first).copied().unwrap_or(raw.data.len());
+        let end = (first + CHUNK_ROWS).min(bounds.len());
+        for (r, &(start, stop)) in bounds.iter().enumerate().take(end).skip(first) {
+            let text = chunk
                 .and_then(|t| t.get(start - base..stop - base))
                 .map(Cow::Borrowed)
-                .or_else(|| decode(encoding, &raw.data[start..stop]))
-        };
-        let is_null = |text: &str| text.is_empty() || null_values.iter().any(|n| n == text);
-        if let ColumnBuilder::Text(b) = &mut builder {
-            // Text never fails to parse: no per-field dispatch.
-            for r in rows.clone() {
-                match text_of(r) {
-                    None => {
-                        problems.push((r, c, FieldProblem::Encoding));
-                        b.append_null();
-                    }
-                    Some(text) if is_null(&text) => b.append_null(),
-                    Some(text) => b.append_value(text),
-                }
-            }
-            arrays.push(builder.finish());
-            continue;
+                .or_else(|| decode(encoding, &raw.data[start..stop]));
+            f(r, text);
         }
-        for r in rows.clone() {
-            let text = text_of(r);
-            let Some(text) = text else {
-                problems.push((r, c, FieldProblem::Encoding));
-                builder.append(Parsed::Null, "");
-                continue;
-            };
-            let parsed = if is_null(&text) {
-                Some(Parsed::Null)
-            } else {
-                builder.parse(&text)
-            };
-            match parsed {
-                Some(p) => builder.append(p, &text),
-                None => {
-                    problems.push((r, c, FieldProblem::Value(text.into_owned())));
-                    builder.append(Parsed::Null, "");
-                }
-            }
-        }
-        arrays.push(builder.finish());
     }
-    Ok((arrays, problems))
+}
+
+/// The column and kind reported for a record of `found` fields where
+/// `expected` were wanted: the first missing or extra field.
+fn field_count_problem(expected: usize, found: usize) -> (Option<usize>, BadRowKind) {
+    (
+        Some(found.min(expected) + 1),
+        BadRowKind::FieldCount { expected, found },
+    )
 }
 
 struct SampleRow {
@@ -434,11 +510,8 @@ impl<R: Read> CsvReader<R> {
         let expected = self.schema.fields().len();
         let found = record.len();
         (found != expected).then(|| {
-            (
-                row,
-                Some(found.min(expected) + 1),
-                BadRowKind::FieldCount { expected, found },
-            )
+            let (column, kind) = field_count_problem(expected, found);
+            (row, column, kind)
         })
     }
 
@@ -491,18 +564,23 @@ impl<R: Read> CsvReader<R> {
         let pieces = std::mem::take(&mut self.pieces);
         if !pieces.is_empty() {
             let sample_rows = columns.first().map_or(0, |a| a.len());
-            for (c, column) in columns.iter_mut().enumerate() {
-                let mut parts: Vec<&dyn Array> = Vec::with_capacity(pieces.len() + 1);
-                if sample_rows > 0 {
-                    parts.push(column.as_ref());
-                }
-                parts.extend(pieces.iter().map(|p| p[c].as_ref()));
-                *column = if parts.len() == 1 {
-                    pieces[0][c].clone()
-                } else {
-                    concat(&parts)?
-                };
-            }
+            // Columns are joined in parallel: this runs on the reading
+            // thread, between batches.
+            columns.par_iter_mut().enumerate().try_for_each(
+                |(c, column)| -> Result<(), DataError> {
+                    let mut parts: Vec<&dyn Array> = Vec::with_capacity(pieces.len() + 1);
+                    if sample_rows > 0 {
+                        parts.push(column.as_ref());
+                    }
+                    parts.extend(pieces.iter().map(|p| p[c].as_ref()));
+                    *column = if parts.len() == 1 {
+                        pieces[0][c].clone()
+                    } else {
+                        concat(&parts)?
+                    };
+                    Ok(())
+                },
+            )?;
         }
         self.rows_in_batch = 0;
         let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
@@ -559,7 +637,23 @@ impl<R: Read> CsvReader<R> {
             let want = batch_size - self.rows_in_batch;
             self.raw.clear();
             let mut structural = Vec::new();
+            let width = self.schema.fields().len();
+            let delimiter = self.options.delimiter;
             while self.raw.rows.len() < want {
+                // The usual line goes straight from the read buffer into
+                // the raw batch.
+                if let Some((line, bytes)) = self.tokenizer.simple_line() {
+                    self.rows_seen += 1;
+                    let row = self.rows_seen;
+                    if let Err(found) = self.raw.push_line(bytes, delimiter, width, (row, line)) {
+                        let (column, kind) = field_count_problem(width, found);
+                        structural.push(self.bad_row(row, line, column, kind));
+                        if self.options.on_bad_row == OnBadRow::Refuse {
+                            break;
+                        }
+                    }
+                    continue;
+                }
                 if !self.tokenizer.read_record(record)? {
                     self.done = true;
                     break;
@@ -580,17 +674,21 @@ impl<R: Read> CsvReader<R> {
             let (raw, encoding, schema) = (&self.raw, self.encoding, &self.schema);
             let null_values = &self.options.null_values;
             let n = raw.rows.len();
-            let converted = (0..n.div_ceil(CHUNK_ROWS))
-                .into_par_iter()
-                .map(|k| {
-                    let rows = k * CHUNK_ROWS..((k + 1) * CHUNK_ROWS).min(n);
-                    convert_chunk(schema, raw, rows, encoding, null_values)
-                })
+            let chunks = utf8_chunks(raw, encoding);
+            let converted = schema
+                .fields()
+                .par_iter()
+                .enumerate()
+                .map(|(c, field)| convert_column(field, c, raw, &chunks, encoding, null_values))
                 .collect::<Result<Vec<_>, _>>()?;
             let mut problems = Vec::new();
-            for (arrays, p) in converted {
-                self.pieces.push(arrays);
+            let mut arrays = Vec::with_capacity(converted.len());
+            for (array, p) in converted {
+                arrays.push(array);
                 problems.extend(p);
+            }
+            if n > 0 {
+                self.pieces.push(arrays);
             }
             // Per bad record: its first undecodable column, else its first
             // unparsable one.

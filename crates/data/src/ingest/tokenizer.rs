@@ -107,6 +107,18 @@ fn for_each_byte(hay: &[u8], needle: u8, mut f: impl FnMut(usize)) {
     }
 }
 
+/// Calls `f(start, end)` for each field of a line without quotes: the
+/// ranges between its delimiters, in order (one empty field for an empty
+/// line).
+pub(crate) fn split_fields(line: &[u8], delimiter: u8, mut f: impl FnMut(usize, usize)) {
+    let mut start = 0;
+    for_each_byte(line, delimiter, |i| {
+        f(start, i);
+        start = i + 1;
+    });
+    f(start, line.len());
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
     FieldStart,
@@ -262,14 +274,36 @@ impl<R: Read> Tokenizer<R> {
 
     /// The fast path for the usual record: a whole line already in the
     /// buffer, ending in LF or CRLF, with no quote and no other CR. Such a
-    /// line is split at its delimiters with SIMD searches and gives exactly
-    /// what the byte-by-byte state machine would. Anything else (quotes, a
-    /// line cut by the buffer end, the last line without a newline, a bare
-    /// CR) returns false having consumed nothing but blank lines, and the
-    /// state machine reads the record.
+    /// line is split at its delimiters eight bytes at a time and gives
+    /// exactly what the byte-by-byte state machine would. Anything else
+    /// (quotes, a line cut by the buffer end, the last line without a
+    /// newline, a bare CR) returns false having consumed nothing but blank
+    /// lines, and the state machine reads the record.
     fn read_simple_line(&mut self, rec: &mut RawRecord) -> bool {
-        if matches!(self.delimiter, b'\n' | b'\r' | b'"') {
+        let delimiter = self.delimiter;
+        let Some((line, bytes)) = self.simple_line() else {
             return false;
+        };
+        rec.line = line;
+        // The line is kept whole, delimiters included; fields are the
+        // ranges between them.
+        rec.data.extend_from_slice(bytes);
+        split_fields(bytes, delimiter, |s, e| {
+            rec.starts.push(s);
+            rec.ends.push(e);
+        });
+        true
+    }
+
+    /// The next record if it is a simple line (see
+    /// [`Self::read_simple_line`]): its line number and its bytes without
+    /// the line end, still in the read buffer, so the caller copies them
+    /// once to where they are kept and splits them with [`split_fields`].
+    /// `None` when the state machine must read the next record (having
+    /// consumed nothing but blank lines).
+    pub fn simple_line(&mut self) -> Option<(u64, &[u8])> {
+        if matches!(self.delimiter, b'\n' | b'\r' | b'"') {
+            return None;
         }
         loop {
             if self.pending_cr && self.pos < self.len && self.buf[self.pos] == b'\n' {
@@ -277,38 +311,24 @@ impl<R: Read> Tokenizer<R> {
                 self.pending_cr = false;
             }
             if self.pending_cr {
-                return false;
+                return None;
             }
             let rest = &self.buf[self.pos..self.len];
-            let Some(nl) = memchr::memchr(b'\n', rest) else {
-                return false;
-            };
+            let nl = memchr::memchr(b'\n', rest)?;
             let line = &rest[..nl];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if memchr::memchr2(b'"', b'\r', line).is_some() {
-                return false;
+                return None;
             }
-            if line.is_empty() {
-                // A blank line: skipped, as the state machine does.
-                self.pos += nl + 1;
-                self.line += 1;
-                continue;
-            }
-            rec.line = self.line;
-            // The line is kept whole, delimiters included; fields are the
-            // ranges between them, found eight bytes at a time.
-            rec.data.extend_from_slice(line);
-            let mut start = 0;
-            for_each_byte(line, self.delimiter, |i| {
-                rec.starts.push(start);
-                rec.ends.push(i);
-                start = i + 1;
-            });
-            rec.starts.push(start);
-            rec.ends.push(line.len());
+            let start = self.pos;
             self.pos += nl + 1;
             self.line += 1;
-            return true;
+            if line.is_empty() {
+                // A blank line: skipped, as the state machine does.
+                continue;
+            }
+            let len = line.len();
+            return Some((self.line - 1, &self.buf[start..start + len]));
         }
     }
 

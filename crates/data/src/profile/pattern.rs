@@ -37,6 +37,16 @@ pub fn shape(s: &str, out: &mut String) {
 /// Whether `s` has the shape `shape`, without building it: most values of a
 /// column share the previous value's shape, so profiling checks that first.
 pub(crate) fn has_shape(s: &str, shape: &str) -> bool {
+    // A value of at most MAX_SHAPE bytes is not cut, and folding never
+    // lengthens a character: Han and full-width forms shrink from three
+    // bytes to one, everything else keeps its bytes. So when the value and
+    // the shape have the same length it holds neither, and folding it byte
+    // by byte (bytes of other characters map to themselves) is its shape;
+    // this skips the separate ASCII check.
+    let (b, sh) = (s.as_bytes(), shape.as_bytes());
+    if b.len() <= MAX_SHAPE && b.len() == sh.len() {
+        return b.iter().zip(sh).all(|(&c, &f)| fold_ascii(c) == f);
+    }
     if s.is_ascii() {
         let (b, sh) = (s.as_bytes(), shape.as_bytes());
         if b.len() > MAX_SHAPE {
@@ -126,6 +136,17 @@ mod tests {
             "Ａ",
             "a-b",
             "9",
+            "é1",
+            "éa",
+            "é9",
+            "Ａ1",
+            "Ａ9",
+            "张9a",
+            "…9",
+            "a_Z-0@",
+            "110101199003071234",
+            "11010119900307123X",
+            "北京市海淀区中关村大街12号",
         ];
         let mut long = "张".repeat(24);
         long.push('a');
