@@ -234,6 +234,60 @@ on_both!(
     food_licence_flows_through_parallel_inspections_body
 );
 
+async fn transferred_task_shows_both_departments_in_the_timeline_body(db: &TestDb) {
+    let p = db.open_with_services().await;
+    p.seed_demo().await.unwrap();
+    let lina = who(&p, "lina").await;
+    let input = application(&p, &lina, "food-business-licence", true).await;
+    let done = p.submit_case(&lina, &input).await.unwrap();
+    let amr = who(&p, "amr.official").await;
+    p.act_on_task(&amr, &done.id, "accept", TaskAction::Approve)
+        .await
+        .unwrap();
+    let nhc = who(&p, "nhc.official").await;
+    p.act_on_task(
+        &nhc,
+        &done.id,
+        "health",
+        TaskAction::Transfer {
+            to_department: "amr".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let detail = p.case_detail(&lina, &done.id).await.unwrap();
+    let moved = detail
+        .timeline
+        .iter()
+        .find(|t| t.kind == "task_transferred")
+        .unwrap();
+    let names = |d: &Option<govops_core::catalogue::DepartmentRef>| {
+        d.as_ref().map(|d| (d.code.clone(), d.name_en.clone()))
+    };
+    assert_eq!(
+        names(&moved.transferred_from),
+        Some(("nhc".into(), "Health Commission".into()))
+    );
+    assert_eq!(
+        names(&moved.department),
+        Some(("amr".into(), "Administration for Market Regulation".into()))
+    );
+    // Only the transfer names a department it left.
+    assert_eq!(
+        detail
+            .timeline
+            .iter()
+            .filter(|t| t.transferred_from.is_some())
+            .count(),
+        1
+    );
+    p.store().close().await;
+}
+on_both!(
+    transferred_task_shows_both_departments_in_the_timeline,
+    transferred_task_shows_both_departments_in_the_timeline_body
+);
+
 async fn start_business_bundle_dispatches_five_departments_body(db: &TestDb) {
     // With licence types loaded, as `govops demo` runs: the business licence the bundle's
     // registration part issues is not asked of the applicant by the other four parts.

@@ -171,8 +171,11 @@ pub struct TimelineEntry {
     pub step: Option<String>,
     /// The name of the step concerned, if any.
     pub step_name: Option<Bilingual>,
-    /// The department concerned, if any, with its names.
+    /// The department concerned, if any, with its names (for a transfer, the one the
+    /// task went to).
     pub department: Option<DepartmentRef>,
+    /// For a transfer, the department the task left.
+    pub transferred_from: Option<DepartmentRef>,
     /// Free text: a reason, a note, a status.
     pub detail: Option<String>,
     /// The journal index of the entry that recorded it.

@@ -1342,6 +1342,7 @@ impl Platform {
                     step: None,
                     step_name: None,
                     department: None,
+                    transferred_from: None,
                     detail: body["payload"]["field"].as_str().map(str::to_owned),
                     journal_index: idx,
                 });
@@ -1360,7 +1361,6 @@ impl Platform {
                     Event::TaskReturned { fields, note, .. } => {
                         Some(format!("{note} [{}]", fields.join(", ")))
                     }
-                    Event::TaskTransferred { from, to, .. } => Some(format!("{from} → {to}")),
                     _ => v
                         .get("status")
                         .and_then(|s| s.as_str())
@@ -1393,6 +1393,10 @@ impl Platform {
                     step_name: step.as_deref().map(|s| step_bilingual(plan, s)),
                     step,
                     department: department.map(|code| dept_ref(departments, &code)),
+                    transferred_from: match &e {
+                        Event::TaskTransferred { from, .. } => Some(dept_ref(departments, from)),
+                        _ => None,
+                    },
                     detail,
                     journal_index: idx,
                 });
