@@ -6,7 +6,7 @@
 mod common;
 
 use common::TestDb;
-use govops_core::cases::{SubmitInput, TaskAction};
+use govops_core::cases::{SubmitInput, Submitted, TaskAction};
 use govops_core::identity::Principal;
 use govops_core::{ErrorKind, Platform};
 use serde_json::{Value, json};
@@ -119,12 +119,18 @@ async fn approve_all(p: &Platform, case_id: &str) -> usize {
     }
 }
 
-async fn food_licence_flows_through_parallel_inspections_body(db: &TestDb) {
+/// The demo city with lina's food-business-licence application submitted.
+async fn submitted_food_case(db: &TestDb) -> (Platform, Principal, Submitted) {
     let p = db.open_with_services().await;
     p.seed_demo().await.unwrap();
     let lina = who(&p, "lina").await;
     let input = application(&p, &lina, "food-business-licence", true).await;
     let done = p.submit_case(&lina, &input).await.unwrap();
+    (p, lina, done)
+}
+
+async fn food_licence_flows_through_parallel_inspections_body(db: &TestDb) {
+    let (p, lina, done) = submitted_food_case(db).await;
     assert!(done.number.starts_with("SFS-2026-"), "{}", done.number);
     assert_eq!(done.status, "in_progress");
 
@@ -235,11 +241,7 @@ on_both!(
 );
 
 async fn transferred_task_shows_both_departments_in_the_timeline_body(db: &TestDb) {
-    let p = db.open_with_services().await;
-    p.seed_demo().await.unwrap();
-    let lina = who(&p, "lina").await;
-    let input = application(&p, &lina, "food-business-licence", true).await;
-    let done = p.submit_case(&lina, &input).await.unwrap();
+    let (p, lina, done) = submitted_food_case(db).await;
     let amr = who(&p, "amr.official").await;
     p.act_on_task(&amr, &done.id, "accept", TaskAction::Approve)
         .await
@@ -409,11 +411,8 @@ on_both!(
 );
 
 async fn returned_case_is_corrected_and_resubmitted_body(db: &TestDb) {
-    let p = db.open_with_services().await;
-    p.seed_demo().await.unwrap();
-    let lina = who(&p, "lina").await;
+    let (p, lina, done) = submitted_food_case(db).await;
     let input = application(&p, &lina, "food-business-licence", true).await;
-    let done = p.submit_case(&lina, &input).await.unwrap();
     let amr = who(&p, "amr.official").await;
     let e = p
         .act_on_task(
