@@ -324,7 +324,7 @@ async fn load_or_create_key(store: &Store, origin: &str) -> Result<[u8; 32]> {
             Box::pin(async move {
                 let created = crate::clock::to_ms(tx.now());
                 let inserted = tx.execute("INSERT INTO signing_keys (id, purpose, name, seed, public_key, created_ms) \
-                     VALUES ($1, 'journal', $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING", &[Val::from(KEY_ID), Val::from(name.clone()), Val::from(seed.to_vec()), Val::from(public.to_vec()), Val::from(created)])
+                     VALUES ($1, 'journal', $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING", &[Val::from(KEY_ID), Val::from(&name), Val::from(seed.to_vec()), Val::from(public.to_vec()), Val::from(created)])
                 .await?;
                 if inserted == 1 {
                     tx.journal(

@@ -101,7 +101,7 @@ impl Platform {
             .store()
             .fetch_one(
                 "SELECT name, resident_id, phone, address FROM persons WHERE id = $1",
-                &[Val::from(person.clone())],
+                &[Val::from(person)],
             )
             .await?;
         Ok(Profile {
@@ -124,7 +124,7 @@ impl Platform {
             .fetch_all(
                 "SELECT e.id, e.name, e.credit_code, e.address FROM enterprises e \
                  JOIN enterprise_agents a ON a.enterprise_id = e.id WHERE a.person_id = $1 ORDER BY e.name",
-                &[Val::from(person.clone())],
+                &[Val::from(person)],
             )
             .await
     }
@@ -141,7 +141,7 @@ impl Platform {
             .fetch_all(
                 "SELECT a.display_name, a.username, g.role FROM role_grants g JOIN accounts a ON a.id = g.account_id \
                  WHERE g.department_code = $1 ORDER BY g.role, a.username",
-                &[Val::from(code.to_string())],
+                &[Val::from(code)],
             )
             .await
     }

@@ -31,7 +31,7 @@ impl Platform {
                 .store()
                 .fetch_one(
                     "SELECT credit_code FROM enterprises WHERE id = $1",
-                    &[Val::from(enterprise.clone())],
+                    &[Val::from(&enterprise)],
                 )
                 .await?;
             let rid = self.resident_id_of(&lina).await?;

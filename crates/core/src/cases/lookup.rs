@@ -53,7 +53,7 @@ pub(crate) async fn known_values(
             .fetch_optional(
                 "SELECT e.name, e.credit_code, e.address, p.name FROM enterprises e \
              JOIN persons p ON p.id = e.legal_rep_person_id WHERE e.id = $1",
-                &[Val::from(id.clone())],
+                &[Val::from(id)],
             )
             .await?;
         if let Some((name, code, address, rep)) = row {

@@ -208,7 +208,7 @@ impl Platform {
                 .store()
                 .fetch_optional(
                     "SELECT name FROM enterprises WHERE id = $1",
-                    &[Val::from(e.clone())],
+                    &[Val::from(e)],
                 )
                 .await?;
             out.push(ApplicantChoice {
@@ -322,7 +322,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT form, materials, updated_ms FROM drafts WHERE account_id = $1 AND plan_id = $2",
-                &[Val::from(who.account_id.clone()), Val::from(service.to_owned())],
+                &[Val::from(&who.account_id), Val::from(service)],
             )
             .await?;
         let (draft_form, draft_materials, draft_saved) = match &draft {
@@ -413,10 +413,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT file_name, size FROM uploads WHERE hash = $1 AND account_id = $2",
-                &[
-                    Val::from(hash.to_owned()),
-                    Val::from(who.account_id.clone()),
-                ],
+                &[Val::from(hash), Val::from(&who.account_id)],
             )
             .await?;
         Ok(row.map(|(file_name, size)| StoredUploadView {
@@ -851,7 +848,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT id, number, status FROM cases WHERE applicant_account = $1 AND idempotency_key = $2",
-                &[Val::from(who.account_id.clone()), Val::from(key.to_owned())],
+                &[Val::from(&who.account_id), Val::from(key)],
             )
             .await?;
         Ok(row.map(|(id, number, status)| Submitted {
@@ -872,7 +869,7 @@ impl Platform {
                 let (name, rid): (String, String) = pool
                     .fetch_one(
                         "SELECT name, resident_id FROM persons WHERE id = $1",
-                        &[Val::from(p.clone())],
+                        &[Val::from(p)],
                     )
                     .await?;
                 Ok(("person", p.clone(), name, vec![rid]))
@@ -881,7 +878,7 @@ impl Platform {
                 let (name, code): (String, String) = pool
                     .fetch_one(
                         "SELECT name, credit_code FROM enterprises WHERE id = $1",
-                        &[Val::from(id.clone())],
+                        &[Val::from(id)],
                     )
                     .await?;
                 let mut subjects = vec![code];
@@ -889,7 +886,7 @@ impl Platform {
                     let rid: Option<(String,)> = pool
                         .fetch_optional(
                             "SELECT resident_id FROM persons WHERE id = $1",
-                            &[Val::from(a.clone())],
+                            &[Val::from(a)],
                         )
                         .await?;
                     subjects.extend(rid.map(|r| r.0));
@@ -990,10 +987,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT plan_id FROM cases WHERE id = $1 AND applicant_account = $2",
-                &[
-                    Val::from(case_id.to_owned()),
-                    Val::from(who.account_id.clone()),
-                ],
+                &[Val::from(case_id), Val::from(&who.account_id)],
             )
             .await?
             .ok_or_else(|| run::not_found(case_id))?;
@@ -1071,7 +1065,7 @@ impl Platform {
             .fetch_all(
                 "SELECT id, number, plan_id, status, state, created_ms, updated_ms FROM cases \
              WHERE applicant_account = $1 ORDER BY updated_ms DESC LIMIT 200",
-                &[Val::from(who.account_id.clone())],
+                &[Val::from(&who.account_id)],
             )
             .await?;
         Ok(rows
@@ -1132,7 +1126,7 @@ impl Platform {
             .fetch_optional(
                 "SELECT number, plan_id, status, state, applicant_account, applicant_name, created_ms, updated_ms \
                  FROM cases WHERE id = $1",
-                &[Val::from(case_id.to_owned())],
+                &[Val::from(case_id)],
             )
             .await?;
         let Some((
@@ -1152,7 +1146,7 @@ impl Platform {
             .store()
             .fetch_one(
                 "SELECT version, materials FROM cases WHERE id = $1",
-                &[Val::from(case_id.to_owned())],
+                &[Val::from(case_id)],
             )
             .await?;
         let state: CaseState = serde_json::from_str(&state_text)
@@ -1214,10 +1208,7 @@ impl Platform {
                 .store()
                 .fetch_optional(
                     "SELECT file_name, size FROM uploads WHERE hash = $1 AND account_id = $2",
-                    &[
-                        Val::from(hash.clone()),
-                        Val::from(applicant_account.clone()),
-                    ],
+                    &[Val::from(&hash), Val::from(&applicant_account)],
                 )
                 .await?;
             if let Some((file_name, size)) = row {
@@ -1306,7 +1297,7 @@ impl Platform {
                 .store()
                 .fetch_all(
                     "SELECT id, identifier, type_id FROM licences WHERE case_id = $1 ORDER BY issued_ms, id",
-                    &[Val::from(case_id.to_owned())],
+                    &[Val::from(case_id)],
                 )
                 .await?,
             case_version: version,
@@ -1411,7 +1402,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT state FROM cases WHERE id = $1",
-                &[Val::from(case_id.to_owned())],
+                &[Val::from(case_id)],
             )
             .await?
             .ok_or_else(|| run::not_found(case_id))?;
@@ -1445,7 +1436,7 @@ impl Platform {
             .fetch_all(
                 "SELECT id, case_id, kind, params, created_ms, read_ms FROM notices WHERE account_id = $1 \
                  ORDER BY created_ms DESC, id DESC LIMIT $2",
-                &[Val::from(who.account_id.clone()), Val::from(limit)],
+                &[Val::from(&who.account_id), Val::from(limit)],
             )
             .await?;
         Ok(rows
@@ -1517,7 +1508,7 @@ impl Platform {
                     "SELECT t.case_id, c.number, c.plan_id, c.plan_hash, t.step, c.applicant_name, t.deadline, t.provisional, t.checks_passed \
                      FROM case_tasks t JOIN cases c ON c.id = t.case_id \
                      WHERE t.department = $1 AND t.role = $2 AND t.status = 'open' ORDER BY t.deadline, t.opened_ms LIMIT 500",
-                    &[Val::from(dept.to_owned()), Val::from(grant.role.as_str().to_owned())],
+                    &[Val::from(dept), Val::from(grant.role.as_str())],
                 )
                 .await?;
             for (
@@ -1593,7 +1584,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT department, role FROM case_tasks WHERE case_id = $1 AND step = $2",
-                &[Val::from(case_id.to_owned()), Val::from(step.to_owned())],
+                &[Val::from(case_id), Val::from(step)],
             )
             .await?;
         let Some((department, role)) = row else {
@@ -1686,7 +1677,7 @@ impl Platform {
                 .store()
                 .fetch_optional(
                     "SELECT checks_passed FROM case_tasks WHERE case_id = $1 AND step = $2",
-                    &[Val::from(case_id.clone()), Val::from(step.clone())],
+                    &[Val::from(case_id), Val::from(step)],
                 )
                 .await?;
             let result = match passed {
@@ -1728,7 +1719,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT state FROM cases WHERE id = $1",
-                &[Val::from(case_id.to_owned())],
+                &[Val::from(case_id)],
             )
             .await?
             .ok_or_else(|| run::not_found(case_id))?;
@@ -1776,10 +1767,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT file_name, media_type FROM uploads WHERE hash = $1 AND account_id = $2",
-                &[
-                    Val::from(hash.to_owned()),
-                    Val::from(who.account_id.clone()),
-                ],
+                &[Val::from(hash), Val::from(&who.account_id)],
             )
             .await?;
         let meta = match own {
@@ -1794,7 +1782,7 @@ impl Platform {
                             "SELECT u.file_name, u.media_type FROM case_tasks t JOIN cases c ON c.id = t.case_id \
                              JOIN uploads u ON u.account_id = c.applicant_account AND u.hash = $1 \
                              WHERE t.department = $2 AND c.materials LIKE $3 LIMIT 1",
-                            &[Val::from(hash.to_owned()), Val::from(d.clone()), Val::from(format!("%{hash}%"))],
+                            &[Val::from(hash), Val::from(&d), Val::from(format!("%{hash}%"))],
                         )
                         .await?;
                     if row.is_some()

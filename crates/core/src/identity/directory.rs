@@ -89,7 +89,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT code, name_zh, name_en, parent_code, credit_code FROM departments WHERE code = $1",
-                &[Val::from(code.to_string())],
+                &[Val::from(code)],
             )
             .await?
         .ok_or_else(|| {
@@ -161,7 +161,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT id FROM accounts WHERE lower(username) = $1",
-                &[Val::from(username.clone())],
+                &[Val::from(&username)],
             )
             .await?;
         if taken.is_some() {
@@ -181,7 +181,7 @@ impl Platform {
                     let now = tx.now();
                     let now_ms = crate::clock::to_ms(now);
                     let existing: Option<(String, String)> = tx.fetch_optional("SELECT p.id, COALESCE(a.id, '') FROM persons p LEFT JOIN accounts a ON a.person_id = p.id \
-                         WHERE p.resident_id = $1", &[Val::from(rid.clone())])
+                         WHERE p.resident_id = $1", &[Val::from(&rid)])
                     .await?;
                     let person_id = match existing {
                         Some((_, account)) if !account.is_empty() => {
@@ -194,7 +194,7 @@ impl Platform {
                         Some((id, _)) => id,
                         None => {
                             let id = new_id(now);
-                            tx.execute("INSERT INTO persons (id, resident_id, name, phone, created_ms) VALUES ($1, $2, $3, $4, $5)", &[Val::from(id.clone()), Val::from(rid.clone()), Val::from(n.clone()), Val::from(ph.clone()), Val::from(now_ms)])
+                            tx.execute("INSERT INTO persons (id, resident_id, name, phone, created_ms) VALUES ($1, $2, $3, $4, $5)", &[Val::from(&id), Val::from(&rid), Val::from(&n), Val::from(&ph), Val::from(now_ms)])
                             .await?;
                             tx.journal("system:registration", "identity.person_created", &format!("person:{id}"),
                                 json!({ "resident_id": masked }))?;
@@ -203,9 +203,9 @@ impl Platform {
                     };
                     let account_id = new_id(now);
                     tx.execute("INSERT INTO accounts (id, username, display_name, password_hash, person_id, created_ms) \
-                         VALUES ($1, $2, $3, $4, $5, $6)", &[Val::from(account_id.clone()), Val::from(u.clone()), Val::from(n.clone()), Val::from(hash), Val::from(person_id.clone()), Val::from(now_ms)])
+                         VALUES ($1, $2, $3, $4, $5, $6)", &[Val::from(&account_id), Val::from(&u), Val::from(&n), Val::from(hash), Val::from(&person_id), Val::from(now_ms)])
                     .await?;
-                    tx.execute("INSERT INTO role_grants (account_id, role, department_code) VALUES ($1, 'citizen', '')", &[Val::from(account_id.clone())])
+                    tx.execute("INSERT INTO role_grants (account_id, role, department_code) VALUES ($1, 'citizen', '')", &[Val::from(&account_id)])
                         .await?;
                     tx.journal(
                         &format!("account:{account_id}"),

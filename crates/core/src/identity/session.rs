@@ -101,7 +101,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT id, password_hash, disabled FROM accounts WHERE lower(username) = lower($1)",
-                &[Val::from(username.clone())],
+                &[Val::from(&username)],
             )
             .await?;
         let (account_id, phc, disabled) = match row {
@@ -139,7 +139,7 @@ impl Platform {
                 Box::pin(async move {
                     let now = to_ms(tx.now());
                     tx.execute("INSERT INTO sessions (token_hash, account_id, csrf, created_ms, last_seen_ms, address) \
-                         VALUES ($1, $2, $3, $4, $4, $5)", &[Val::from(hash.clone()), Val::from(id.clone()), Val::from(csrf_stored), Val::from(now), Val::from(address.clone())])
+                         VALUES ($1, $2, $3, $4, $4, $5)", &[Val::from(&hash), Val::from(&id), Val::from(csrf_stored), Val::from(now), Val::from(&address)])
                     .await?;
                     tx.journal(
                         &format!("account:{id}"),
@@ -195,7 +195,7 @@ impl Platform {
                 "SELECT s.csrf, s.created_ms, s.last_seen_ms, a.id, a.username, a.display_name, \
                  a.person_id FROM sessions s JOIN accounts a ON a.id = s.account_id \
                  WHERE s.token_hash = $1",
-                &[Val::from(hash.clone())],
+                &[Val::from(&hash)],
             )
             .await?;
         let Some((csrf, created, last_seen, account_id, username, display_name, person_id)) = row
@@ -273,7 +273,7 @@ impl Platform {
                     let deleted = tx
                         .execute(
                             "DELETE FROM sessions WHERE token_hash = $1",
-                            &[Val::from(hash.clone())],
+                            &[Val::from(&hash)],
                         )
                         .await?;
                     if deleted > 0 {
@@ -296,7 +296,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT id, username, display_name, person_id FROM accounts WHERE id = $1",
-                &[Val::from(account_id.to_string())],
+                &[Val::from(account_id)],
             )
             .await?;
         let Some(row) = row else {
@@ -315,7 +315,7 @@ impl Platform {
                 "SELECT 'role', role, department_code FROM role_grants WHERE account_id = $1 \
              UNION ALL \
              SELECT 'agent', enterprise_id, '' FROM enterprise_agents WHERE person_id = $2",
-                &[Val::from(account_id.clone()), Val::from(person_id.clone())],
+                &[Val::from(&account_id), Val::from(person_id.clone())],
             )
             .await?;
         let mut roles: Vec<RoleGrant> = Vec::new();

@@ -105,7 +105,7 @@ impl Licences {
                         let (sealed,): (Vec<u8>,) = tx
                             .fetch_one(
                                 "SELECT sealed_private FROM licence_issuer_keys WHERE kid = $1",
-                                &[Val::from(kid.clone())],
+                                &[Val::from(&kid)],
                             )
                             .await?;
                         let k = self.unseal(&sealed, &issuer_aad(&kid), &kid)?;
@@ -141,7 +141,7 @@ impl Licences {
             "INSERT INTO licence_issuer_keys (kid, department_code, alg, public_jwk, \
              sealed_private, created_ms) VALUES ($1, $2, $3, $4, $5, $6)",
             &[
-                Val::from(kid.clone()),
+                Val::from(&kid),
                 Val::from(department),
                 Val::from("ES256"),
                 Val::from(public.to_jwk().to_string()),
@@ -231,7 +231,7 @@ impl Licences {
              created_ms) VALUES ($1, $2, $3, $4, $5)",
             &[
                 Val::from(holder),
-                Val::from(kid.clone()),
+                Val::from(&kid),
                 Val::from(public.to_jwk().to_string()),
                 Val::from(sealed),
                 Val::from(crate::clock::to_ms(tx.now())),
@@ -254,7 +254,7 @@ impl Licences {
         let row: Option<(String, Vec<u8>)> = store
             .fetch_optional(
                 "SELECT kid, sealed_private FROM licence_holder_keys WHERE holder = $1",
-                &[Val::from(holder.to_owned())],
+                &[Val::from(holder)],
             )
             .await?;
         let Some((kid, sealed)) = row else {
@@ -283,7 +283,7 @@ impl Licences {
         let (sealed,): (Vec<u8>,) = store
             .fetch_one(
                 "SELECT sealed_private FROM licence_issuer_keys WHERE kid = $1",
-                &[Val::from(kid.to_owned())],
+                &[Val::from(kid)],
             )
             .await?;
         let k = self.unseal(&sealed, &issuer_aad(kid), kid)?;
@@ -305,7 +305,7 @@ impl Licences {
         let row: Option<(String,)> = store
             .fetch_optional(
                 "SELECT public_jwk FROM licence_holder_keys WHERE holder = $1",
-                &[Val::from(holder.to_owned())],
+                &[Val::from(holder)],
             )
             .await?;
         let key = row.map(|(jwk,)| parse_public(&jwk)).transpose()?;
@@ -351,7 +351,7 @@ impl Licences {
                 .fetch_all(
                     "SELECT kid, department_code, public_jwk, retired_ms FROM licence_issuer_keys \
                      WHERE department_code = $1 ORDER BY created_ms, kid",
-                    &[Val::from(d.to_owned())],
+                    &[Val::from(d)],
                 )
                 .await?,
             None => store

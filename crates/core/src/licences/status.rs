@@ -106,7 +106,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT department_code FROM licences WHERE id = $1",
-                &[Val::from(licence_id.to_owned())],
+                &[Val::from(licence_id)],
             )
             .await?;
         let Some((department,)) = row else {
@@ -139,7 +139,7 @@ impl Platform {
                     let (status, department, list_no): (i64, String, i64) = tx
                         .fetch_one(
                             "SELECT status, department_code, list_no FROM licences WHERE id = $1",
-                            &[Val::from(id.clone())],
+                            &[Val::from(&id)],
                         )
                         .await?;
                     let from = LicenceStatus::from_code(status);
@@ -172,16 +172,16 @@ impl Platform {
                          WHERE id = $4",
                         &[
                             Val::from(to.code()),
-                            Val::from(reason.clone()),
+                            Val::from(&reason),
                             Val::from(now),
-                            Val::from(id.clone()),
+                            Val::from(&id),
                         ],
                     )
                     .await?;
                     tx.execute(
                         "UPDATE licence_status_lists SET version = version + 1, updated_ms = $1 \
                          WHERE department_code = $2 AND list_no = $3",
-                        &[Val::from(now), Val::from(department.clone()), Val::from(list_no)],
+                        &[Val::from(now), Val::from(&department), Val::from(list_no)],
                     )
                     .await?;
                     tx.journal(
@@ -204,7 +204,7 @@ impl Platform {
             .fetch_optional(
                 "SELECT size, version FROM licence_status_lists WHERE department_code = $1 \
              AND list_no = $2",
-                &[Val::from(department.to_owned()), Val::from(list_no)],
+                &[Val::from(department), Val::from(list_no)],
             )
             .await?;
         let Some((size, version)) = row else {
@@ -228,7 +228,7 @@ impl Platform {
             .fetch_all(
                 "SELECT status_idx, status FROM licences WHERE department_code = $1 \
              AND list_no = $2 AND status <> 0",
-                &[Val::from(department.to_owned()), Val::from(list_no)],
+                &[Val::from(department), Val::from(list_no)],
             )
             .await?;
         let mut list = StatusList::new(Bits::Two, usize::try_from(size).unwrap_or(0));

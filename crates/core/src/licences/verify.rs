@@ -369,7 +369,7 @@ impl Platform {
             .store()
             .fetch_optional(
                 "SELECT person_id FROM accounts WHERE id = $1",
-                &[Val::from(account.to_owned())],
+                &[Val::from(account)],
             )
             .await?;
         let Some((Some(person),)) = person else {
@@ -380,7 +380,7 @@ impl Platform {
                 .store()
                 .fetch_all(
                     "SELECT enterprise_id FROM enterprise_agents WHERE person_id = $1 ORDER BY enterprise_id",
-                    &[Val::from(person.clone())],
+                    &[Val::from(&person)],
                 )
                 .await?;
         let mut out = vec![format!("person:{person}")];

@@ -307,7 +307,7 @@ impl Platform {
             .store()
             .fetch_one(
                 "SELECT sd_jwt FROM licences WHERE id = $1",
-                &[Val::from(id.to_owned())],
+                &[Val::from(id)],
             )
             .await?;
         Ok((summary, sd_jwt))
