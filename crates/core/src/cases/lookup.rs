@@ -71,10 +71,10 @@ pub(crate) async fn known_values(
 /// The looked-up data for automated checks: the registry facts held about the applicant
 /// (by resident ID, and by credit code for an enterprise). A rule that reads a fact not
 /// held fails with an error and the case goes to an official, never approved blind.
-pub(crate) async fn facts_in(tx: &mut crate::store::Tx, subjects: &[String]) -> Result<Value> {
+pub(crate) async fn facts(store: &crate::store::Store, subjects: &[String]) -> Result<Value> {
     let mut data = Map::new();
     for subject in subjects {
-        let rows: Vec<(String, String)> = tx
+        let rows: Vec<(String, String)> = store
             .fetch_all(
                 "SELECT name, value FROM registry_facts WHERE subject = $1 ORDER BY name",
                 &[Val::from(subject)],

@@ -9,6 +9,8 @@
 //! so that a reload of the catalogue, or a restart, never changes a case in flight.
 
 mod demo;
+#[cfg(test)]
+mod early_tests;
 pub mod files;
 mod lookup;
 mod results;
@@ -95,7 +97,7 @@ impl CasesState {
         g.insert(hash.to_owned());
     }
 
-    fn cached(&self, hash: &str) -> Option<Arc<Plan>> {
+    pub(crate) fn cached(&self, hash: &str) -> Option<Arc<Plan>> {
         match self.plans.lock() {
             Ok(g) => g.get(hash).cloned(),
             Err(p) => p.into_inner().get(hash).cloned(),

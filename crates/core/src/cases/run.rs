@@ -1,13 +1,21 @@
-//! Running engine commands against stored cases, inside one write: load the row, step the
-//! engine, store the state, the task rows, the notices and the journal entry together.
+//! Running engine commands against stored cases. A step is worked out first — load the
+//! row, step the engine, and prepare every row and the journal payload it writes
+//! ([`StepWrite`]) — and then written in one transaction: the row (only if the case has
+//! not changed since it was loaded), the task rows, the notices, any licence it issues
+//! and the journal entry, together.
+//!
+//! The working out can run off the store's writer, on the caller's task against a read
+//! connection, so that the single writer thread only executes statements
+//! (`Platform::step_case`); if the case changed in between, the writer works the step
+//! out again inside its transaction, where nothing can change under it.
 
 use super::{CasesState, engine_error, timers};
 use crate::clock::to_ms;
 use crate::error::{CoreError, Result};
 use crate::ids::new_id;
-use crate::store::{Tx, Val};
-use govops_workflow::definition::Plan;
-use govops_workflow::engine::{self, CaseState, Command, Event, TaskStatus};
+use crate::store::{Tx, Val, canonical_json, canonical_object};
+use govops_workflow::definition::{Plan, ResultSpec};
+use govops_workflow::engine::{self, CaseState, Command, Event, PartStatus, TaskStatus};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -22,6 +30,9 @@ pub(crate) struct Loaded {
     pub applicant_account: String,
 }
 
+/// The columns `load` and `load_unlocked` read, in order.
+type CaseRow = (String, String, String, i64, String, String, String);
+
 /// Loads a case for a change; on PostgreSQL the row stays locked until the write commits.
 pub(crate) async fn load(tx: &mut Tx, cases: &CasesState, case_id: &str) -> Result<Loaded> {
     let sql = if tx.is_postgres() {
@@ -29,16 +40,40 @@ pub(crate) async fn load(tx: &mut Tx, cases: &CasesState, case_id: &str) -> Resu
     } else {
         "SELECT number, plan_hash, state, version, applicant_account, applicant_kind, applicant_ref FROM cases WHERE id = $1"
     };
-    type Row = (String, String, String, i64, String, String, String);
-    let row: Option<Row> = tx.fetch_optional(sql, &[Val::from(case_id)]).await?;
-    let Some((number, hash, state, version, applicant_account, applicant_kind, applicant_ref)) =
-        row
-    else {
-        return Err(not_found(case_id));
+    let row: Option<CaseRow> = tx.fetch_optional(sql, &[Val::from(case_id)]).await?;
+    let row = row.ok_or_else(|| not_found(case_id))?;
+    let plan = cases.plan_in(tx, &row.1).await?;
+    loaded(case_id, row, plan)
+}
+
+/// Loads a case from a read connection, without a lock, for a step worked out off the
+/// writer: `None` if the case is missing or its plan is not in memory (the writer's own
+/// load then answers).
+pub(crate) async fn load_unlocked(
+    store: &crate::store::Store,
+    cases: &CasesState,
+    case_id: &str,
+) -> Result<Option<Loaded>> {
+    let row: Option<CaseRow> = store
+        .fetch_optional(
+            "SELECT number, plan_hash, state, version, applicant_account, applicant_kind, applicant_ref FROM cases WHERE id = $1",
+            &[Val::from(case_id)],
+        )
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
     };
+    match cases.cached(&row.1) {
+        Some(plan) => loaded(case_id, row, plan).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A case row read by `load` or `load_unlocked`, with its plan.
+fn loaded(case_id: &str, row: CaseRow, plan: Arc<Plan>) -> Result<Loaded> {
+    let (number, _hash, state, version, applicant_account, applicant_kind, applicant_ref) = row;
     let state: CaseState = serde_json::from_str(&state)
         .map_err(|e| CoreError::internal(format!("case {case_id} state: {e}")))?;
-    let plan = cases.plan_in(tx, &hash).await?;
     Ok(Loaded {
         number,
         applicant_kind,
@@ -78,69 +113,143 @@ pub(crate) fn step_all(
     Ok((current, events))
 }
 
-/// Stores a stepped case: the row, changed tasks, notices, and one journal entry whose
-/// payload carries the events.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn store_step(
+/// Where a notice goes.
+pub(crate) enum NoticeTo {
+    /// The case's applicant.
+    Applicant,
+    /// Every account holding `role` in `department`, looked up when written.
+    Department {
+        department: String,
+        role: &'static str,
+    },
+}
+
+/// A notice a step sends. Its parameters get the case's `number` when it is written.
+pub(crate) struct PendingNotice {
+    pub to: NoticeTo,
+    pub kind: &'static str,
+    pub params: Value,
+}
+
+/// Everything a step writes, worked out without the transaction.
+pub(crate) struct StepWrite {
+    /// The version the case was stepped from; the write applies only on that version.
+    pub from_version: i64,
+    pub status: String,
+    pub state_json: String,
+    pub next_timer: Option<i64>,
+    pub at_ms: i64,
+    /// The task rows that differ from the case before the step.
+    pub tasks: Vec<[Val; 9]>,
+    pub notices: Vec<PendingNotice>,
+    /// The events as canonical JSON, for the journal payload.
+    pub events_json: String,
+    /// True when an event approves a part whose result is a licence.
+    pub issues_licences: bool,
+    pub next: CaseState,
+    pub events: Vec<Event>,
+}
+
+/// Works out what a step writes.
+pub(crate) fn prepare_step(
+    case_id: &str,
+    loaded: &Loaded,
+    next: CaseState,
+    events: Vec<Event>,
+    now: time::OffsetDateTime,
+    calendar: &govops_workflow::calendar::Calendar,
+) -> Result<StepWrite> {
+    let state_json = serde_json::to_string(&next)
+        .map_err(|e| CoreError::internal(format!("case state: {e}")))?;
+    let events_json = events_json(&events)?;
+    Ok(StepWrite {
+        from_version: loaded.version,
+        status: status_name(&next),
+        state_json,
+        next_timer: timers::next_due_ms(&next, loaded.plan.remind_before_days, calendar),
+        at_ms: to_ms(now),
+        tasks: task_rows(case_id, Some(&loaded.state), &next),
+        notices: notices_for(&loaded.plan, &next, &events),
+        events_json,
+        issues_licences: issues_licences(&loaded.plan, &events),
+        next,
+        events,
+    })
+}
+
+/// The events as canonical JSON.
+pub(crate) fn events_json(events: &[Event]) -> Result<String> {
+    let v = serde_json::to_value(events)
+        .map_err(|e| CoreError::internal(format!("case events: {e}")))?;
+    canonical_json(&v)
+}
+
+/// True when one of `events` approves a part whose result is a licence.
+pub(crate) fn issues_licences(plan: &Plan, events: &[Event]) -> bool {
+    events.iter().any(|e| {
+        matches!(e, Event::PartClosed { part, status: PartStatus::Approved, .. }
+            if plan.parts.get(*part).is_some_and(|p| matches!(p.result, ResultSpec::Licence { .. })))
+    })
+}
+
+/// Writes a prepared step: `Ok(false)`, with nothing written, when the case is no longer
+/// at the version it was stepped from.
+pub(crate) async fn write_step(
     tx: &mut Tx,
     case_id: &str,
     loaded: &Loaded,
-    next: &CaseState,
-    events: &[Event],
+    w: &StepWrite,
     actor: &str,
     action: &str,
-    extra: Value,
-    calendar: &govops_workflow::calendar::Calendar,
     licences: &crate::licences::Licences,
-) -> Result<()> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let holder = super::results::holder_of(&loaded.applicant_kind, &loaded.applicant_ref);
-    let issued =
-        super::results::issue_results(tx, licences, &loaded.plan, next, events, case_id, &holder)
-            .await?;
-    let now_ms = to_ms(tx.now());
-    let state_json =
-        serde_json::to_string(next).map_err(|e| CoreError::internal(format!("case state: {e}")))?;
-    let next_timer = timers::next_due_ms(next, loaded.plan.remind_before_days, calendar);
+) -> Result<bool> {
     let n = tx
         .execute(
             "UPDATE cases SET status = $1, state = $2, version = $3, updated_ms = $4, next_timer_ms = $5 \
              WHERE id = $6 AND version = $7",
             &[
-                Val::from(status_name(next)),
-                Val::from(state_json),
-                Val::Int(loaded.version + 1),
-                Val::Int(now_ms),
-                Val::opt_int(next_timer),
+                Val::from(&w.status),
+                Val::from(&w.state_json),
+                Val::Int(w.from_version + 1),
+                Val::Int(w.at_ms),
+                Val::opt_int(w.next_timer),
                 Val::from(case_id),
-                Val::Int(loaded.version),
+                Val::Int(w.from_version),
             ],
         )
         .await?;
     if n != 1 {
-        return Err(CoreError::conflict(
-            "case.changed",
-            "The case changed while you were acting on it. Reload it and try again.",
-        ));
+        return Ok(false);
     }
-    store_tasks(tx, case_id, Some(&loaded.state), next).await?;
-    notices_for(
+    write_tasks(tx, &w.tasks).await?;
+    write_notices(
         tx,
         case_id,
         &loaded.number,
         &loaded.applicant_account,
-        &loaded.plan,
-        next,
-        events,
+        &w.notices,
     )
     .await?;
-    let events_json = serde_json::to_value(events)
-        .map_err(|e| CoreError::internal(format!("case events: {e}")))?;
-    let mut payload = json!({ "number": loaded.number, "events": events_json });
+    let mut issued = Vec::new();
+    if w.issues_licences {
+        let holder = super::results::holder_of(&loaded.applicant_kind, &loaded.applicant_ref);
+        issued = super::results::issue_results(
+            tx,
+            licences,
+            &loaded.plan,
+            &w.next,
+            &w.events,
+            case_id,
+            &holder,
+        )
+        .await?;
+    }
+    let number = canonical_json(&json!(loaded.number))?;
+    let mut payload = vec![("events", w.events_json.as_str()), ("number", &number)];
+    let issued_json;
     if !issued.is_empty() {
-        payload["licences"] = json!(issued);
+        issued_json = canonical_json(&json!(issued))?;
+        payload.push(("licences", &issued_json));
         notice(
             tx,
             &loaded.applicant_account,
@@ -150,11 +259,42 @@ pub(crate) async fn store_step(
         )
         .await?;
     }
-    if let (Value::Object(p), Value::Object(x)) = (&mut payload, extra) {
-        p.extend(x);
+    tx.journal_canonical(
+        actor,
+        action,
+        &format!("case:{case_id}"),
+        &canonical_object(&mut payload),
+    );
+    Ok(true)
+}
+
+/// Stores a case stepped inside the transaction (after `load`, which locks it): the row,
+/// changed tasks, notices, licences, and one journal entry whose payload carries the
+/// events.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn store_step(
+    tx: &mut Tx,
+    case_id: &str,
+    loaded: &Loaded,
+    next: CaseState,
+    events: Vec<Event>,
+    actor: &str,
+    action: &str,
+    calendar: &govops_workflow::calendar::Calendar,
+    licences: &crate::licences::Licences,
+) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
     }
-    tx.journal(actor, action, &format!("case:{case_id}"), payload)?;
-    Ok(())
+    let w = prepare_step(case_id, loaded, next, events, tx.now(), calendar)?;
+    if write_step(tx, case_id, loaded, &w, actor, action, licences).await? {
+        Ok(())
+    } else {
+        Err(CoreError::conflict(
+            "case.changed",
+            "The case changed while you were acting on it. Reload it and try again.",
+        ))
+    }
 }
 
 /// The status as stored and shown, e.g. `in_progress`.
@@ -179,15 +319,15 @@ fn checks_passed(state: &CaseState) -> bool {
         .is_some_and(|o| !o.is_empty() && o.iter().all(|r| r.passed))
 }
 
-/// Upserts the task rows that differ from `before`.
-pub(crate) async fn store_tasks(
-    tx: &mut Tx,
+/// The `case_tasks` rows of `next` that differ from `before`.
+pub(crate) fn task_rows(
     case_id: &str,
     before: Option<&CaseState>,
     next: &CaseState,
-) -> Result<()> {
+) -> Vec<[Val; 9]> {
     let passed = checks_passed(next);
     let passed_before = before.is_some_and(checks_passed);
+    let mut rows = Vec::new();
     for (step, task) in &next.tasks {
         let unchanged = before
             .and_then(|b| b.tasks.get(step))
@@ -196,23 +336,31 @@ pub(crate) async fn store_tasks(
         if unchanged {
             continue;
         }
+        rows.push([
+            Val::from(case_id),
+            Val::from(step),
+            Val::from(&task.department),
+            Val::from(&task.role),
+            Val::from(task_status_name(task.status)),
+            Val::from(task.deadline.date.to_string()),
+            Val::Int(i64::from(task.deadline.provisional)),
+            Val::Int(to_ms(task.opened_at)),
+            Val::Int(i64::from(passed)),
+        ]);
+    }
+    rows
+}
+
+/// Upserts task rows made by [`task_rows`].
+pub(crate) async fn write_tasks(tx: &mut Tx, rows: &[[Val; 9]]) -> Result<()> {
+    for row in rows {
         tx.execute(
             "INSERT INTO case_tasks (case_id, step, department, role, status, deadline, provisional, opened_ms, checks_passed) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (case_id, step) DO UPDATE SET department = excluded.department, role = excluded.role, \
              status = excluded.status, deadline = excluded.deadline, provisional = excluded.provisional, \
              opened_ms = excluded.opened_ms, checks_passed = excluded.checks_passed",
-            &[
-                Val::from(case_id),
-                Val::from(step),
-                Val::from(&task.department),
-                Val::from(&task.role),
-                Val::from(task_status_name(task.status)),
-                Val::from(task.deadline.date.to_string()),
-                Val::Int(i64::from(task.deadline.provisional)),
-                Val::Int(to_ms(task.opened_at)),
-                Val::Int(i64::from(passed)),
-            ],
+            row,
         )
         .await?;
     }
@@ -243,14 +391,35 @@ async fn notice(
     Ok(())
 }
 
-async fn department_accounts(tx: &mut Tx, department: &str, role: &str) -> Result<Vec<String>> {
-    let rows: Vec<(String,)> = tx
-        .fetch_all(
-            "SELECT account_id FROM role_grants WHERE department_code = $1 AND role = $2 ORDER BY account_id",
-            &[Val::from(department), Val::from(role)],
-        )
-        .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+/// Writes notices made by [`notices_for`], each with the case's number.
+pub(crate) async fn write_notices(
+    tx: &mut Tx,
+    case_id: &str,
+    number: &str,
+    applicant: &str,
+    notices: &[PendingNotice],
+) -> Result<()> {
+    for n in notices {
+        let mut params = n.params.clone();
+        if let Some(map) = params.as_object_mut() {
+            map.insert("number".to_owned(), Value::from(number));
+        }
+        match &n.to {
+            NoticeTo::Applicant => notice(tx, applicant, case_id, n.kind, params).await?,
+            NoticeTo::Department { department, role } => {
+                let rows: Vec<(String,)> = tx
+                    .fetch_all(
+                        "SELECT account_id FROM role_grants WHERE department_code = $1 AND role = $2 ORDER BY account_id",
+                        &[Val::from(department), Val::from(*role)],
+                    )
+                    .await?;
+                for (account,) in rows {
+                    notice(tx, &account, case_id, n.kind, params.clone()).await?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Adds the name of the notice's step, if it names one, so that the notice can show it.
@@ -267,97 +436,88 @@ fn with_step_name(plan: &Plan, mut params: Value) -> Value {
 
 /// In-app notices: every change the applicant should know of, and reminders and
 /// escalations to the department's officials and head.
-pub(crate) async fn notices_for(
-    tx: &mut Tx,
-    case_id: &str,
-    number: &str,
-    applicant: &str,
-    plan: &Plan,
-    state: &CaseState,
-    events: &[Event],
-) -> Result<()> {
+pub(crate) fn notices_for(plan: &Plan, state: &CaseState, events: &[Event]) -> Vec<PendingNotice> {
+    let mut out = Vec::new();
     for event in events {
-        let (kind, params) = match event {
-            Event::Submitted { .. } => ("case.submitted", json!({ "number": number })),
+        let (to, kind, params) = match event {
+            Event::Submitted { .. } => (NoticeTo::Applicant, "case.submitted", json!({})),
             Event::TaskApproved { step, .. } => (
+                NoticeTo::Applicant,
                 "case.task_approved",
-                json!({ "number": number, "step": step }),
+                json!({ "step": step }),
             ),
             Event::TaskRejected { step, reason, .. } => (
+                NoticeTo::Applicant,
                 "case.task_rejected",
-                json!({ "number": number, "step": step, "reason": reason }),
+                json!({ "step": step, "reason": reason }),
             ),
             Event::TaskReturned {
                 step, fields, note, ..
             } => (
+                NoticeTo::Applicant,
                 "case.returned",
-                json!({ "number": number, "step": step, "fields": fields, "note": note }),
+                json!({ "step": step, "fields": fields, "note": note }),
             ),
-            Event::Resubmitted { .. } => ("case.resubmitted", json!({ "number": number })),
+            Event::Resubmitted { .. } => (NoticeTo::Applicant, "case.resubmitted", json!({})),
             Event::TaskTransferred { step, to, .. } => (
+                NoticeTo::Applicant,
                 "case.task_transferred",
-                json!({ "number": number, "step": step, "to": to }),
+                json!({ "step": step, "to": to }),
             ),
             Event::DeadlineRecomputed { step, deadline, .. } => (
+                NoticeTo::Applicant,
                 "case.deadline_changed",
-                json!({ "number": number, "step": step, "deadline": deadline.date.to_string() }),
+                json!({ "step": step, "deadline": deadline.date.to_string() }),
             ),
             Event::PartClosed { .. } if state.parts.len() < 2 => continue,
             Event::PartClosed { part, status, .. } => (
+                NoticeTo::Applicant,
                 "case.part_closed",
-                json!({ "number": number, "part": part, "status": status }),
+                json!({ "part": part, "status": status }),
             ),
-            Event::Withdrawn { .. } => ("case.withdrawn", json!({ "number": number })),
+            Event::Withdrawn { .. } => (NoticeTo::Applicant, "case.withdrawn", json!({})),
             Event::Closed {
                 status, instant, ..
             } => (
+                NoticeTo::Applicant,
                 "case.closed",
-                json!({ "number": number, "status": status, "instant": instant }),
+                json!({ "status": status, "instant": instant }),
             ),
             Event::ReminderSent {
                 step, days_left, ..
             } => {
-                if let Some(dept) = state.tasks.get(step).map(|t| t.department.clone()) {
-                    for account in department_accounts(tx, &dept, "official").await? {
-                        notice(
-                            tx,
-                            &account,
-                            case_id,
-                            "task.due_soon",
-                            with_step_name(
-                                plan,
-                                json!({ "number": number, "step": step, "days_left": days_left }),
-                            ),
-                        )
-                        .await?;
-                    }
-                }
-                continue;
+                let Some(department) = state.tasks.get(step).map(|t| t.department.clone()) else {
+                    continue;
+                };
+                (
+                    NoticeTo::Department {
+                        department,
+                        role: "official",
+                    },
+                    "task.due_soon",
+                    json!({ "step": step, "days_left": days_left }),
+                )
             }
             Event::Escalated {
                 step, department, ..
-            } => {
-                for account in department_accounts(tx, department, "department_head").await? {
-                    notice(
-                        tx,
-                        &account,
-                        case_id,
-                        "task.overdue",
-                        with_step_name(
-                            plan,
-                            json!({ "number": number, "step": step, "department": department }),
-                        ),
-                    )
-                    .await?;
-                }
-                continue;
-            }
+            } => (
+                NoticeTo::Department {
+                    department: department.clone(),
+                    role: "department_head",
+                },
+                "task.overdue",
+                json!({ "step": step, "department": department }),
+            ),
             Event::AutoChecked { .. }
             | Event::TaskOpened { .. }
             | Event::TaskReopened { .. }
             | Event::TaskCancelled { .. } => continue,
         };
-        notice(tx, applicant, case_id, kind, with_step_name(plan, params)).await?;
+        out.push(PendingNotice {
+            to,
+            kind,
+            params: with_step_name(plan, params),
+        });
     }
-    Ok(())
+    out
 }

@@ -101,11 +101,10 @@ impl Platform {
                             tx,
                             id,
                             &loaded,
-                            &next,
-                            &events,
+                            next,
+                            events,
                             TIMER_ACTOR,
                             "case.tick",
-                            json!({}),
                             &calendar, &me.inner.licences)
                         .await?;
                     }
@@ -186,7 +185,7 @@ impl Platform {
                         )?;
                         if !events.is_empty() {
                             changed += 1;
-                            run::store_step(tx, id, &loaded, &next, &events, &actor, "case.deadlines_recomputed", json!({}), &calendar, &me.inner.licences)
+                            run::store_step(tx, id, &loaded, next, events, &actor, "case.deadlines_recomputed", &calendar, &me.inner.licences)
                                 .await?;
                         }
                     }

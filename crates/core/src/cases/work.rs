@@ -12,7 +12,7 @@ use crate::identity::{Principal, Role};
 use crate::ids::new_id;
 use crate::overview::mask_middle;
 use crate::platform::Platform;
-use crate::store::Val;
+use crate::store::{Val, canonical_json, canonical_object};
 use govops_workflow::definition::{FieldType, Form, Plan};
 use govops_workflow::engine::{self, Actor, CaseState, Command, Event};
 use serde::Deserialize;
@@ -703,13 +703,43 @@ impl Platform {
         let plan_id = input.service.clone();
         let key2 = key.clone();
         let (hash, plan) = (live.hash.clone(), live.plan.clone());
+        // Everything that needs no transaction is worked out here, off the writer: the
+        // automated checks, the engine's step, the rows and the journal payload.
+        let now = self.store().clock().now();
+        let calendar = self.inner.cases.calendar();
+        let mut commands = vec![Command::Submit { form: form.clone() }];
+        if live.plan.has_rules() {
+            let data = lookup::facts(self.store(), &subjects).await?;
+            commands.push(Command::AutoCheck {
+                outcomes: live.plan.evaluate_rules(&form, &data),
+            });
+        }
+        let (next, events) =
+            run::step_all(&CaseState::new(), commands, now, &live.plan, &calendar)?;
+        let id = new_id(now);
+        let now_ms = to_ms(now);
+        let year = engine::local_date(now).year();
+        let state = serde_json::to_string(&next).map_err(CoreError::internal)?;
+        let next_timer = super::timers::next_due_ms(&next, live.plan.remind_before_days, &calendar);
+        let tasks = run::task_rows(&id, None, &next);
+        let notices = run::notices_for(&live.plan, &next, &events);
+        let issues_licences = run::issues_licences(&live.plan, &events);
+        let status = status_name(&next);
+        let payload = [
+            (
+                "applicant",
+                canonical_json(&json!({"kind": applicant_kind, "ref": applicant_ref}))?,
+            ),
+            ("events", run::events_json(&events)?),
+            ("plan_hash", canonical_json(&json!(live.hash))?),
+            ("recognised", canonical_json(&json!(recognised))?),
+            ("service", canonical_json(&json!(live.plan.id))?),
+            ("version", canonical_json(&json!(live.plan.version))?),
+        ];
         let outcome = self
             .store()
             .write(move |tx| {
                 Box::pin(async move {
-                    let now = tx.now();
-                    let now_ms = to_ms(now);
-                    let year = engine::local_date(now).year();
                     let (n,): (i64,) = tx
                         .fetch_one(
                             "INSERT INTO counters (name, value) VALUES ($1, 1) \
@@ -727,18 +757,6 @@ impl Platform {
                         )
                         .await?;
                     }
-                    let calendar = me.inner.cases.calendar();
-                    let mut commands = vec![Command::Submit { form: form.clone() }];
-                    if live.plan.has_rules() {
-                        let data = lookup::facts_in(tx, &subjects).await?;
-                        commands.push(Command::AutoCheck {
-                            outcomes: live.plan.evaluate_rules(&form, &data),
-                        });
-                    }
-                    let (next, events) = run::step_all(&CaseState::new(), commands, now, &live.plan, &calendar)?;
-                    let id = new_id(now);
-                    let state = serde_json::to_string(&next).map_err(CoreError::internal)?;
-                    let next_timer = super::timers::next_due_ms(&next, live.plan.remind_before_days, &calendar);
                     let inserted = tx
                         .execute(
                             "INSERT INTO cases (id, number, plan_id, plan_version, plan_hash, applicant_account, applicant_kind, \
@@ -755,7 +773,7 @@ impl Platform {
                                 Val::from(applicant_kind),
                                 Val::from(&applicant_ref),
                                 Val::from(&applicant_name),
-                                Val::from(status_name(&next)),
+                                Val::from(&status),
                                 Val::from(state),
                                 Val::from(materials),
                                 Val::from(key2.clone()),
@@ -767,39 +785,36 @@ impl Platform {
                     if inserted == 0 {
                         return Err(CoreError::conflict("case.submit.repeated", "This application was already submitted."));
                     }
-                    run::store_tasks(tx, &id, None, &next).await?;
-                    run::notices_for(tx, &id, &number, &account, &live.plan, &next, &events).await?;
-                    let holder = super::results::holder_of(applicant_kind, &applicant_ref);
-                    let issued = super::results::issue_results(
-                        tx,
-                        &me.inner.licences,
-                        &live.plan,
-                        &next,
-                        &events,
-                        &id,
-                        &holder,
-                    )
-                    .await?;
+                    run::write_tasks(tx, &tasks).await?;
+                    run::write_notices(tx, &id, &number, &account, &notices).await?;
+                    let mut issued = Vec::new();
+                    if issues_licences {
+                        let holder = super::results::holder_of(applicant_kind, &applicant_ref);
+                        issued = super::results::issue_results(
+                            tx,
+                            &me.inner.licences,
+                            &live.plan,
+                            &next,
+                            &events,
+                            &id,
+                            &holder,
+                        )
+                        .await?;
+                    }
                     tx.execute(
                         "DELETE FROM drafts WHERE account_id = $1 AND plan_id = $2",
                         &[Val::from(&account), Val::from(&plan_id)],
                     )
                     .await?;
-                    let events = serde_json::to_value(&events).map_err(CoreError::internal)?;
-                    tx.journal(
-                        &actor,
-                        "case.submit",
-                        &format!("case:{id}"),
-                        json!({
-                            "number": number, "service": live.plan.id, "version": live.plan.version,
-                            "plan_hash": live.hash, "applicant": {"kind": applicant_kind, "ref": applicant_ref},
-                            "events": events, "licences": issued, "recognised": recognised,
-                        }),
-                    )?;
+                    let (number_json, issued_json) = (canonical_json(&json!(number))?, canonical_json(&json!(issued))?);
+                    let mut members: Vec<(&str, &str)> = payload.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    members.push(("number", &number_json));
+                    members.push(("licences", &issued_json));
+                    tx.journal_canonical(&actor, "case.submit", &format!("case:{id}"), &canonical_object(&mut members));
                     Ok(Submitted {
                         id,
                         number,
-                        status: status_name(&next),
+                        status,
                         repeated: false,
                     })
                 })
@@ -921,6 +936,11 @@ impl Platform {
     /// Runs one command on a stored case in one write: load, step, store, journal. With
     /// `owner`, only that account's case (others get not-found); with `materials`, the
     /// case's materials are replaced in the same write.
+    ///
+    /// The step is first worked out here, from a read connection, so that the writer only
+    /// has to execute its statements; the write applies it only if the case is still at
+    /// the version it was read at. Otherwise (another change came first), or if anything
+    /// about the early attempt is unusual, the writer loads and steps the case itself.
     async fn step_case(
         &self,
         case_id: &str,
@@ -930,11 +950,27 @@ impl Platform {
         owner: Option<String>,
         materials: Option<BTreeMap<String, String>>,
     ) -> Result<String> {
+        let early = self.step_early(case_id, &command, owner.as_deref()).await;
         let me = self.clone();
         let case_id = case_id.to_owned();
         self.store()
             .write(move |tx| {
                 Box::pin(async move {
+                    if let Some((loaded, w)) = early
+                        && run::write_step(
+                            tx,
+                            &case_id,
+                            &loaded,
+                            &w,
+                            &actor,
+                            action,
+                            &me.inner.licences,
+                        )
+                        .await?
+                    {
+                        me.replace_materials(tx, &case_id, materials).await?;
+                        return Ok(w.status);
+                    }
                     let loaded = run::load(tx, &me.inner.cases, &case_id).await?;
                     if owner.is_some_and(|o| o != loaded.applicant_account) {
                         return Err(run::not_found(&case_id));
@@ -947,31 +983,72 @@ impl Platform {
                         &loaded.plan,
                         &calendar,
                     )?;
-                    if let Some(m) = materials {
-                        let m = serde_json::to_string(&m).map_err(CoreError::internal)?;
-                        tx.execute(
-                            "UPDATE cases SET materials = $1 WHERE id = $2",
-                            &[Val::from(m), Val::from(&case_id)],
-                        )
-                        .await?;
-                    }
+                    me.replace_materials(tx, &case_id, materials).await?;
+                    let status = status_name(&next);
                     run::store_step(
                         tx,
                         &case_id,
                         &loaded,
-                        &next,
-                        &events,
+                        next,
+                        events,
                         &actor,
                         action,
-                        json!({}),
                         &calendar,
                         &me.inner.licences,
                     )
                     .await?;
-                    Ok(status_name(&next))
+                    Ok(status)
                 })
             })
             .await
+    }
+
+    /// Works a step out off the writer (see `step_case`). `None` when the case cannot be
+    /// read or stepped here; the writer then does it and gives the answer.
+    pub(crate) async fn step_early(
+        &self,
+        case_id: &str,
+        command: &Command,
+        owner: Option<&str>,
+    ) -> Option<(run::Loaded, run::StepWrite)> {
+        let loaded = run::load_unlocked(self.store(), &self.inner.cases, case_id)
+            .await
+            .ok()??;
+        if owner.is_some_and(|o| o != loaded.applicant_account) {
+            return None;
+        }
+        let calendar = self.inner.cases.calendar();
+        let now = self.store().clock().now();
+        let (next, events) = run::step_all(
+            &loaded.state,
+            vec![command.clone()],
+            now,
+            &loaded.plan,
+            &calendar,
+        )
+        .ok()?;
+        if events.is_empty() {
+            return None;
+        }
+        let w = run::prepare_step(case_id, &loaded, next, events, now, &calendar).ok()?;
+        Some((loaded, w))
+    }
+
+    async fn replace_materials(
+        &self,
+        tx: &mut crate::store::Tx,
+        case_id: &str,
+        materials: Option<BTreeMap<String, String>>,
+    ) -> Result<()> {
+        if let Some(m) = materials {
+            let m = serde_json::to_string(&m).map_err(CoreError::internal)?;
+            tx.execute(
+                "UPDATE cases SET materials = $1 WHERE id = $2",
+                &[Val::from(m), Val::from(case_id)],
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Resubmits a case returned for correction, with the corrected form.

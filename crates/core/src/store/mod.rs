@@ -15,6 +15,7 @@ mod writer;
 
 pub(crate) use tx::row_struct;
 pub use tx::{Col, FromCols, PendingEntry, Tx, Val};
+pub(crate) use tx::{canonical_json, canonical_object};
 
 use crate::clock::Clock;
 use crate::error::{CoreError, Result};

@@ -10,7 +10,7 @@
 use super::read::{execute_sqlite, query_sqlite, sqlite_err};
 use crate::clock::rfc3339;
 use crate::error::{CoreError, Result};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, Row};
@@ -296,15 +296,34 @@ impl Tx {
         subject: &str,
         payload: Value,
     ) -> Result<()> {
-        let time = rfc3339(self.now);
-        let body = json!({
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "time": time,
-            "payload": payload,
-        });
-        let body = canonical_json(&body)?;
+        let payload = canonical_json(&payload)?;
+        self.journal_canonical(actor, action, subject, &payload);
+        Ok(())
+    }
+
+    /// As [`Tx::journal`], with the payload already in canonical JSON (worked out before
+    /// the write, so that the writer only puts the body together).
+    pub(crate) fn journal_canonical(
+        &mut self,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        payload: &str,
+    ) {
+        let text = |s: &str| Value::from(s).to_string();
+        let (a, b, s, t) = (
+            text(action),
+            text(actor),
+            text(subject),
+            text(&rfc3339(self.now)),
+        );
+        let body = canonical_object(&mut [
+            ("action", &a),
+            ("actor", &b),
+            ("payload", payload),
+            ("subject", &s),
+            ("time", &t),
+        ]);
         self.journal.push(PendingEntry {
             actor: actor.to_string(),
             action: action.to_string(),
@@ -312,8 +331,32 @@ impl Tx {
             body,
             ts_ms: crate::clock::to_ms(self.now),
         });
-        Ok(())
     }
+}
+
+/// The canonical JSON of an object whose members' values are canonical JSON already.
+/// Keys must be ASCII (then byte order is JCS's UTF-16 order) and distinct.
+pub(crate) fn canonical_object(members: &mut [(&str, &str)]) -> String {
+    debug_assert!(members.iter().all(|(k, _)| k.is_ascii()));
+    members.sort_unstable_by(|x, y| x.0.cmp(y.0));
+    let mut out = String::with_capacity(
+        members
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 4)
+            .sum::<usize>()
+            + 2,
+    );
+    out.push('{');
+    for (i, (k, v)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&Value::from(*k).to_string());
+        out.push(':');
+        out.push_str(v);
+    }
+    out.push('}');
+    out
 }
 
 /// RFC 8785 (JCS) canonical JSON of `v`. The journal writes one entry per change, so this
@@ -394,6 +437,7 @@ fn write_canonical(v: &Value, out: &mut Vec<u8>) -> bool {
 #[cfg(test)]
 mod canonical_tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn the_fast_path_agrees_with_the_library() {
@@ -413,5 +457,32 @@ mod canonical_tests {
             let theirs = serde_json_canonicalizer::to_string(&v).unwrap();
             assert_eq!(ours, theirs, "{v}");
         }
+    }
+
+    #[test]
+    fn an_object_of_canonical_members_is_canonical() {
+        let members = [
+            ("time", json!("2026-11-30T08:00:00Z")),
+            (
+                "payload",
+                json!({"z": [1, "二"], "a": {"y": null, "b": true}}),
+            ),
+            ("actor", json!("account:\"quoted\"")),
+            ("action", json!("case.approve")),
+            ("subject", json!("case:1")),
+        ];
+        let texts: Vec<(&str, String)> = members
+            .iter()
+            .map(|(k, v)| (*k, canonical_json(v).unwrap()))
+            .collect();
+        let mut refs: Vec<(&str, &str)> = texts.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let whole: serde_json::Map<String, Value> = members
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        assert_eq!(
+            canonical_object(&mut refs),
+            serde_json_canonicalizer::to_string(&Value::Object(whole)).unwrap()
+        );
     }
 }
