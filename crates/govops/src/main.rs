@@ -98,6 +98,10 @@ async fn open(s: &Settings) -> anyhow::Result<Platform> {
     Ok(platform)
 }
 
+/// mimalloc instead of glibc's malloc: see BENCHMARKS.md ("Cases: the full flow").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
