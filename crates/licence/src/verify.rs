@@ -200,6 +200,18 @@ pub struct Verified {
 }
 
 impl Verified {
+    /// Checks the credential's validity times (`exp`, `nbf`, `iat`) again at `now`, as
+    /// [`verify`] did: for a caller that keeps a verified credential and uses it later.
+    pub fn check_times_at(&self, now: i64, options: &VerifyOptions) -> Result<(), VerifyError> {
+        check_times(
+            &self.claims,
+            Jwt::Issuer,
+            now,
+            options.leeway,
+            options.require_expiry,
+        )
+    }
+
     /// Refuses a revoked, suspended or otherwise not-VALID licence, given the verified
     /// status list token its `status.status_list.uri` points at.
     pub fn check_status(&self, list: &VerifiedStatusList) -> Result<(), VerifyError> {

@@ -500,6 +500,23 @@ fn expired_with_leeway() {
 }
 
 #[test]
+fn a_kept_credential_is_checked_for_expiry_again_later() {
+    let input = sd_jwt(&payload(json!({"exp": NOW + 100})), &[]);
+    let options = VerifyOptions::default();
+    let verified = verify(&input, &trust(), &options, NOW).unwrap();
+    assert_eq!(verified.check_times_at(NOW + 150, &options), Ok(()));
+    assert_eq!(
+        verified.check_times_at(NOW + 161, &options),
+        Err(VerifyError::Expired {
+            jwt: Jwt::Issuer,
+            exp: NOW + 100,
+            now: NOW + 161,
+            leeway: 60
+        })
+    );
+}
+
+#[test]
 fn not_yet_valid() {
     let input = sd_jwt(&payload(json!({"nbf": NOW + 3600})), &[]);
     assert!(

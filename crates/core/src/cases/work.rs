@@ -492,9 +492,9 @@ impl Platform {
     }
 
     /// Mutual recognition (证照互认): each material a held licence satisfies is satisfied
-    /// by the applicant's licence of that type, verified as any verifier would — a fresh
-    /// key-bound presentation from the wallet, checked for signature, status, type and
-    /// holder. Returns material key → `licence:<identifier>`, and an error for each
+    /// by the applicant's licence of that type, its stored credential verified as a
+    /// verifier would (signature, type, issuer, status, holder; see
+    /// `Platform::check_held_licence`). Returns material key → `licence:<identifier>`, and an error for each
     /// required licence the applicant does not validly hold. Without licence types
     /// configured the platform cannot verify, and such materials are left to officials.
     async fn recognise_licences(
@@ -549,20 +549,7 @@ impl Platform {
                 }
                 continue;
             };
-            let audience = "govops:cases";
-            let shown = self.present_licence(who, &l.id, &[], audience).await?;
-            let report = self
-                .verify_presentation(
-                    Some(who),
-                    &crate::licences::VerifyRequest {
-                        presentation: shown.text,
-                        audience: Some(audience.to_owned()),
-                        nonce: Some(shown.nonce),
-                        licence_type: Some(licence_type.clone()),
-                        holder_account: Some(who.account_id.clone()),
-                    },
-                )
-                .await?;
+            let report = self.check_held_licence(who, &l.id, &licence_type).await?;
             if report.valid {
                 recognised.insert(key, format!("licence:{}", l.identifier));
             } else if required {

@@ -145,7 +145,9 @@ impl Licences {
         let issuer =
             Issuer::new(self.issuer_id(&t.department), (*issuer_key).clone()).with_kid(kid.clone());
         let sd_jwt = issuer
-            .issue(&credential, &frame, &mut rand::rngs::OsRng)
+            // Disclosure salts from the thread's CSPRNG (ChaCha, seeded and reseeded from
+            // the OS) rather than a system call per salt.
+            .issue(&credential, &frame, &mut rand::thread_rng())
             .map_err(|e| CoreError::internal(format!("issuing: {e}")))?
             .to_string();
 

@@ -91,7 +91,22 @@ pub struct Licences {
     trust: RwLock<Option<Arc<govops_licence::TrustStore>>>,
     /// Holders' public keys, read once: a holder's key never changes after it is made.
     holder_keys: RwLock<HashMap<String, govops_licence::VerifyingKey>>,
+    /// Held licences whose stored credential passed verification, by licence id: the
+    /// SHA-256 of the credential and the trust store it was verified against. Used by
+    /// mutual recognition (`Platform::check_held_licence`), which checks times, status
+    /// and holder afresh.
+    verified: Mutex<HashMap<String, KeptVerification>>,
 }
+
+/// A credential that passed verification (see `Licences::verified`).
+struct KeptVerification {
+    digest: [u8; 32],
+    trust: Arc<govops_licence::TrustStore>,
+    verified: Arc<govops_licence::Verified>,
+}
+
+/// At most this many kept verifications; the map starts again when full.
+const KEPT_VERIFICATIONS: usize = 4096;
 
 impl std::fmt::Debug for Licences {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -138,6 +153,50 @@ pub fn check_types_folder(
 }
 
 impl Licences {
+    /// The kept verification of licence `id`, if its credential is the same (`digest`)
+    /// and it was verified against this `trust` store.
+    pub(crate) fn kept_verification(
+        &self,
+        id: &str,
+        digest: &[u8; 32],
+        trust: &Arc<govops_licence::TrustStore>,
+    ) -> Option<Arc<govops_licence::Verified>> {
+        let kept = match self.verified.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        kept.get(id)
+            .filter(|k| &k.digest == digest && Arc::ptr_eq(&k.trust, trust))
+            .map(|k| k.verified.clone())
+    }
+
+    /// Keeps a verification for [`Licences::kept_verification`].
+    pub(crate) fn keep_verification(
+        &self,
+        id: &str,
+        digest: [u8; 32],
+        trust: &Arc<govops_licence::TrustStore>,
+        verified: govops_licence::Verified,
+    ) -> Arc<govops_licence::Verified> {
+        let verified = Arc::new(verified);
+        let mut kept = match self.verified.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        if kept.len() >= KEPT_VERIFICATIONS {
+            kept.clear();
+        }
+        kept.insert(
+            id.to_owned(),
+            KeptVerification {
+                digest,
+                trust: trust.clone(),
+                verified: verified.clone(),
+            },
+        );
+        verified
+    }
+
     /// Loads the licence types, the master key, and opens every issuer key (which proves
     /// the master key is the right one).
     pub(crate) async fn open(
@@ -176,6 +235,7 @@ impl Licences {
             tokens: Mutex::new(HashMap::new()),
             trust: RwLock::new(None),
             holder_keys: RwLock::new(HashMap::new()),
+            verified: Mutex::new(HashMap::new()),
         };
         licences.open_issuer_keys(store).await?;
         Ok(licences)

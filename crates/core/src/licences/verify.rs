@@ -14,6 +14,7 @@ use crate::platform::Platform;
 use crate::store::Val;
 use govops_licence::{ClaimPath, KeyBinding, VerifyError, VerifyOptions, verify};
 use serde_json::Value;
+use sha2::Digest;
 
 /// Largest presentation accepted.
 pub const MAX_PRESENTATION_BYTES: usize = 64 * 1024;
@@ -197,10 +198,95 @@ impl Platform {
             }
             other => other,
         };
-        let verified = match verified {
-            Ok(v) => v,
-            Err(e) => return Ok(VerificationReport::refused(code_of(&e), e.to_string())),
+        match verified {
+            Ok(v) => {
+                self.judge(
+                    lic,
+                    who,
+                    &v,
+                    req.licence_type.as_deref(),
+                    req.holder_account.as_deref(),
+                )
+                .await
+            }
+            Err(e) => Ok(VerificationReport::refused(code_of(&e), e.to_string())),
+        }
+    }
+
+    /// Checks a licence this platform holds for the signed-in applicant, for mutual
+    /// recognition (互认): its stored credential, with every disclosure, is verified
+    /// against the published issuer keys, and then judged as a presentation is (type,
+    /// issuing department, status entry, holder key). No key binding proof is made: the
+    /// platform's wallet holds the holder key, so a proof it signs for itself would show
+    /// nothing more than the holder check does.
+    ///
+    /// The signature check of an unchanged credential is kept (`Licences::verified`) and
+    /// reused while the trust store is the same; validity times, status and holder are
+    /// checked afresh on every call.
+    pub(crate) async fn check_held_licence(
+        &self,
+        who: &Principal,
+        licence_id: &str,
+        licence_type: &str,
+    ) -> Result<VerificationReport> {
+        let (sd_jwt,): (String,) = self
+            .store()
+            .fetch_optional(
+                "SELECT sd_jwt FROM licences WHERE id = $1",
+                &[Val::from(licence_id)],
+            )
+            .await?
+            .ok_or_else(|| {
+                CoreError::not_found(
+                    "licence.not_found",
+                    format!("There is no licence `{licence_id}`."),
+                )
+            })?;
+        let lic = self.licences();
+        let options = VerifyOptions {
+            max_bytes: MAX_PRESENTATION_BYTES,
+            ..VerifyOptions::default()
         };
+        let now = self.now().unix_timestamp();
+        let trust = lic.trust_store(self.store(), false).await?;
+        let digest: [u8; 32] = sha2::Sha256::digest(sd_jwt.as_bytes()).into();
+        let verified = match lic.kept_verification(licence_id, &digest, &trust) {
+            Some(v) => v.check_times_at(now, &options).map(|()| v),
+            None => {
+                let mut trust = trust;
+                let mut outcome = verify(&sd_jwt, &trust, &options, now);
+                if let Err(VerifyError::KeyNotTrusted { .. }) = outcome {
+                    trust = lic.trust_store(self.store(), true).await?;
+                    outcome = verify(&sd_jwt, &trust, &options, now);
+                }
+                outcome.map(|v| lic.keep_verification(licence_id, digest, &trust, v))
+            }
+        };
+        match verified {
+            Ok(v) => {
+                self.judge(
+                    lic,
+                    Some(who),
+                    &v,
+                    Some(licence_type),
+                    Some(&who.account_id),
+                )
+                .await
+            }
+            Err(e) => Ok(VerificationReport::refused(code_of(&e), e.to_string())),
+        }
+    }
+
+    /// Judges a verified credential: type, issuing department, status entry and, with
+    /// `holder_account`, its holder key.
+    async fn judge(
+        &self,
+        lic: &Licences,
+        who: Option<&Principal>,
+        verified: &govops_licence::Verified,
+        licence_type: Option<&str>,
+        holder_account: Option<&str>,
+    ) -> Result<VerificationReport> {
         let mut report = VerificationReport::refused("licence.valid", "");
         report.reason = None;
         report.issuer = verified.issuer.clone();
@@ -259,8 +345,8 @@ impl Platform {
                 ),
             ));
         }
-        if let Some(expected) = &req.licence_type
-            && expected != &t.id
+        if let Some(expected) = licence_type
+            && expected != t.id
         {
             return Ok(report.refuse(
                 "licence.wrong_type",
@@ -290,7 +376,7 @@ impl Platform {
                 ));
             }
         }
-        if let Some(account) = &req.holder_account
+        if let Some(account) = holder_account
             && !self
                 .holder_matches(lic, who, account, verified.holder_key.as_ref())
                 .await?
