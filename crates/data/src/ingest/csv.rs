@@ -253,8 +253,11 @@ fn each_field(
     for (k, chunk) in chunks.iter().enumerate() {
         let first = k * CHUNK_ROWS;
         let base = raw.starts.get(first).copied().unwrap_or(raw.data.len());
-        let end = (first + CHUNK_ROWS).min(bounds.len());
-        for (r, &(start, stop)) in bounds.iter().enumerate().take(end).skip(first) {
+        let part = bounds
+            .get(first..(first + CHUNK_ROWS).min(bounds.len()))
+            .unwrap_or_default();
+        for (i, &(start, stop)) in part.iter().enumerate() {
+            let r = first + i;
             let text = chunk
                 .and_then(|t| t.get(start - base..stop - base))
                 .map(Cow::Borrowed)
