@@ -103,15 +103,51 @@ fn number_hash(key: i64) -> u64 {
     hash_bytes(&key.to_le_bytes())
 }
 
-/// The first eight bytes as a big-endian number, zero-padded. If
+/// The first sixteen bytes as a big-endian number, zero-padded. If
 /// `prefix(a) < prefix(b)` then `a < b` as strings: the first differing
 /// byte decides both, and a zero pad only ever stands where the shorter
 /// string ends (so it sorts first either way). Equal prefixes decide nothing.
-fn prefix(bytes: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    let n = bytes.len().min(8);
+fn prefix(bytes: &[u8]) -> u128 {
+    let mut w = [0u8; 16];
+    let n = bytes.len().min(16);
     w[..n].copy_from_slice(&bytes[..n]);
-    u64::from_be_bytes(w)
+    u128::from_be_bytes(w)
+}
+
+/// `a == b`, comparing strings of up to 32 bytes (what profiling mostly
+/// compares) a word at a time without a library call: two overlapping
+/// reads from each end cover every byte.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8).map(|w| {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(w);
+            u64::from_le_bytes(x)
+        })
+    };
+    let half = |s: &[u8], at: usize| {
+        s.get(at..at + 4).map(|w| {
+            let mut x = [0u8; 4];
+            x.copy_from_slice(w);
+            u32::from_le_bytes(x)
+        })
+    };
+    match n {
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        17..=32 => {
+            word(a, 0) == word(b, 0)
+                && word(a, 8) == word(b, 8)
+                && word(a, n - 16) == word(b, n - 16)
+                && word(a, n - 8) == word(b, n - 8)
+        }
+        _ => a == b,
+    }
 }
 
 /// Characters in valid UTF-8: every byte that does not continue a character.
@@ -176,8 +212,8 @@ pub(super) struct ColumnState {
     text_min: Option<String>,
     text_max: Option<String>,
     /// [`prefix`] of `text_min` and `text_max` (0 while there are none).
-    min_prefix: u64,
-    max_prefix: u64,
+    min_prefix: u128,
+    max_prefix: u128,
     len_min: u64,
     len_max: u64,
     len_sum: u64,
@@ -299,7 +335,9 @@ impl ColumnState {
         let entries = &self.text_entries;
         let found = self
             .text_counts
-            .find(hash, |&(h, i)| h == hash && *entries[i as usize].text == *v)
+            .find(hash, |&(h, i)| {
+                h == hash && same_bytes(entries[i as usize].text.as_bytes(), bytes)
+            })
             .map(|&(_, i)| i as usize);
         if let Some(e) = found.and_then(|i| self.text_entries.get_mut(i)) {
             // A value seen before: everything but its count is known. Its
@@ -391,7 +429,7 @@ impl ColumnState {
             let f = folded.as_bytes();
             for (k, &i) in recent.iter().enumerate() {
                 if let Some(p) = self.patterns.get_mut(i)
-                    && p.0.as_bytes() == f
+                    && same_bytes(p.0.as_bytes(), f)
                 {
                     p.1 += 1;
                     if k == 1 {
@@ -546,7 +584,24 @@ impl ColumnState {
 
 #[cfg(test)]
 mod tests {
-    use super::prefix;
+    use super::{prefix, same_bytes};
+
+    #[test]
+    fn same_bytes_is_equality() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+        for _ in 0..200_000 {
+            let n = rng.gen_range(0..40);
+            let a: Vec<u8> = (0..n).map(|_| rng.gen_range(0..3)).collect();
+            let mut b = a.clone();
+            match rng.gen_range(0..3) {
+                0 => {}
+                1 if n > 0 => b[rng.gen_range(0..n)] ^= 1,
+                _ => b.push(0),
+            }
+            assert_eq!(same_bytes(&a, &b), a == b, "{a:?} {b:?}");
+        }
+    }
 
     #[test]
     fn a_smaller_prefix_means_a_smaller_string() {
@@ -554,7 +609,7 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
         let alphabet: [&[u8]; 6] = [b"\0", b"a", b"b", b"1", "张".as_bytes(), b"\xff"];
         let random = |rng: &mut rand::rngs::StdRng| -> Vec<u8> {
-            let n = rng.gen_range(0..12);
+            let n = rng.gen_range(0..24);
             (0..n)
                 .flat_map(|_| alphabet[rng.gen_range(0..alphabet.len())].iter().copied())
                 .collect()
