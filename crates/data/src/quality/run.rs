@@ -516,7 +516,9 @@ fn eval(c: &mut Compiled<'_>, columns: &[ArrayRef], base: u64) {
         }
         (Check::Missing { .. }, _) if col(0).data_type() == &DataType::Utf8 => {
             // Straight from the offsets: a cell whose first byte is visible
-            // ASCII is not blank, and most cells are decided by that.
+            // ASCII, or starts a character from U+4000 on (lead byte 0xE4
+            // and up: CJK and beyond, where Unicode has no whitespace), is
+            // not blank, and most cells are decided by that.
             let array = col(0).as_string::<i32>();
             let (offsets, data) = (array.value_offsets(), array.value_data());
             let nulls = array.nulls().filter(|n| n.null_count() > 0);
@@ -529,9 +531,9 @@ fn eval(c: &mut Compiled<'_>, columns: &[ArrayRef], base: u64) {
                 #[allow(clippy::cast_sign_loss)]
                 let start = w[0] as usize;
                 let visible = w[1] > w[0]
-                    && data
-                        .get(start)
-                        .is_some_and(|&b| b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0b);
+                    && data.get(start).is_some_and(|&b| {
+                        (b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0b) || b >= 0xe4
+                    });
                 if !visible {
                     let v = array.value(i);
                     if blank(Some(v)) {
@@ -777,6 +779,14 @@ mod tests {
             None,
             Some(""),
             Some(" "),
+            Some("\u{2028}"),
+            Some("\u{feff}"),
+            Some("\u{3fff}"),
+            Some("\u{4000}"),
+            Some("\u{1680}"),
+            Some("\u{10000}"),
+            Some("\u{205f}"),
+            Some("é"),
             Some("\u{3000}"),
             Some(" x"),
             Some("\u{b}"),
