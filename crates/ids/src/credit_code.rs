@@ -166,9 +166,9 @@ fn value_of(c: char) -> Option<u32> {
 /// each is in the code's alphabet (digits and capitals other than I, O, S, V, Z).
 pub fn credit_code_check_byte(first17: &[u8]) -> Option<u8> {
     let chars: &[u8; 17] = first17.try_into().ok()?;
-    // One pass over a fixed length, without a branch per character: the
-    // sum of a character outside the alphabet is meaningless but then
-    // thrown away.
+    // One pass over a fixed length that checks and sums together: the sum
+    // of a character outside the alphabet is meaningless but then thrown
+    // away.
     let mut sum = 0u32;
     let mut in_alphabet = true;
     for (&b, w) in chars.iter().zip(WEIGHTS) {

@@ -209,8 +209,8 @@ impl ResidentId {
 /// `None` unless they are exactly 17 ASCII digits.
 pub fn resident_id_check_byte(first17: &[u8]) -> Option<u8> {
     let digits: &[u8; 17] = first17.try_into().ok()?;
-    // One pass over a fixed length, without a branch per digit: the sum of
-    // a non-digit is meaningless but then thrown away.
+    // One pass over a fixed length that checks and sums together: the sum
+    // of a non-digit is meaningless but then thrown away.
     let mut sum = 0u32;
     let mut all_digits = true;
     for (&d, w) in digits.iter().zip(WEIGHTS) {
