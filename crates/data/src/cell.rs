@@ -54,9 +54,15 @@ fn days_in_month(year: i32, month: u32) -> u32 {
     }
 }
 
+/// Whether the parts make a real calendar date (e.g. not 2023-02-30):
+/// [`checked_days`] is `Some` exactly then.
+pub fn is_real_date(year: i32, month: u32, day: u32) -> bool {
+    day >= 1 && day <= days_in_month(year, month)
+}
+
 /// A real calendar date from its parts, or `None` (e.g. 2023-02-30).
 pub fn checked_days(year: i32, month: u32, day: u32) -> Option<i32> {
-    (day >= 1 && day <= days_in_month(year, month)).then(|| days_from_civil(year, month, day))
+    is_real_date(year, month, day).then(|| days_from_civil(year, month, day))
 }
 
 fn digits(b: &[u8]) -> Option<u32> {

@@ -165,18 +165,18 @@ fn value_of(c: char) -> Option<u32> {
 /// checking many codes without building a [`CreditCode`]; `None` unless there are 17 and
 /// each is in the code's alphabet (digits and capitals other than I, O, S, V, Z).
 pub fn credit_code_check_byte(first17: &[u8]) -> Option<u8> {
-    if first17.len() != 17 {
-        return None;
-    }
+    let chars: &[u8; 17] = first17.try_into().ok()?;
+    // One pass over a fixed length that checks and sums together: the sum
+    // of a character outside the alphabet is meaningless but then thrown
+    // away.
     let mut sum = 0u32;
-    for (&b, w) in first17.iter().zip(WEIGHTS) {
+    let mut in_alphabet = true;
+    for (&b, w) in chars.iter().zip(WEIGHTS) {
         let v = VALUES[usize::from(b)];
-        if v == NOT_IN_ALPHABET {
-            return None;
-        }
+        in_alphabet &= v != NOT_IN_ALPHABET;
         sum += u32::from(v) * w;
     }
-    Some(ALPHABET[((31 - sum % 31) % 31) as usize])
+    in_alphabet.then(|| ALPHABET[((31 - sum % 31) % 31) as usize])
 }
 
 /// True when `b` is a character of the credit-code alphabet.

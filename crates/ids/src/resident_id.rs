@@ -208,8 +208,17 @@ impl ResidentId {
 /// 17 characters, for callers checking many IDs without building a [`ResidentId`];
 /// `None` unless they are exactly 17 ASCII digits.
 pub fn resident_id_check_byte(first17: &[u8]) -> Option<u8> {
-    (first17.len() == 17 && first17.iter().all(u8::is_ascii_digit))
-        .then(|| check_char(first17) as u8)
+    let digits: &[u8; 17] = first17.try_into().ok()?;
+    // One pass over a fixed length that checks and sums together: the sum
+    // of a non-digit is meaningless but then thrown away.
+    let mut sum = 0u32;
+    let mut all_digits = true;
+    for (&d, w) in digits.iter().zip(WEIGHTS) {
+        let v = d.wrapping_sub(b'0');
+        all_digits &= v <= 9;
+        sum += u32::from(v) * w;
+    }
+    all_digits.then(|| CHECK_CHARS[(sum % 11) as usize])
 }
 
 /// The ISO 7064 MOD 11-2 check character for the first 17 digits.

@@ -17,6 +17,16 @@ use super::infer::parse_bool;
 use crate::DataError;
 use crate::cell::{parse_iso_date, parse_iso_timestamp};
 
+/// `text.trim()`, deciding the usual cell by its two end bytes: a visible
+/// ASCII character at both ends means there is nothing to trim (every
+/// other whitespace character is outside ASCII).
+fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 /// `text.trim().parse::<i64>()`, with plain digits (the usual integer
 /// cell) read without the general parser: up to 18 digits cannot overflow.
 fn parse_int(text: &str) -> Option<i64> {
@@ -27,7 +37,42 @@ fn parse_int(text: &str) -> Option<i64> {
                 .fold(0i64, |n, d| n * 10 + i64::from(d.wrapping_sub(b'0'))),
         );
     }
-    text.trim().parse().ok()
+    trim(text).parse().ok()
+}
+
+/// `text.parse::<f64>()` for the usual decimal cell, `[-]digits[.digits]`
+/// with at most 15 digits, without the general parser; `None` for
+/// anything else (the caller then uses it). Such a value is `m / 10^k`
+/// with `m < 2^53` and `k ≤ 15`, both exact as `f64`, and IEEE division
+/// rounds the exact quotient correctly, as the general parser does.
+fn parse_plain_decimal(text: &str) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let b = text.as_bytes();
+    let (negative, b) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    let (int, frac) = match b.iter().position(|&c| c == b'.') {
+        Some(dot) => (&b[..dot], &b[dot + 1..]),
+        None => (b, &b[..0]),
+    };
+    let has_dot = int.len() < b.len();
+    if int.is_empty() || (has_dot && frac.is_empty()) || int.len() + frac.len() > 15 {
+        return None;
+    }
+    let mut m = 0u64;
+    for &c in int.iter().chain(frac) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        m = m * 10 + u64::from(d);
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let v = m as f64 / POW10.get(frac.len()).copied()?;
+    Some(if negative { -v } else { v })
 }
 
 /// A field's value after parsing, before it is appended.
@@ -77,15 +122,16 @@ impl ColumnBuilder {
         }
         match self {
             Self::Int(_) => parse_int(text).map(Parsed::Int),
-            Self::Float(_) => text
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .map(Parsed::Float),
-            Self::Bool(_) => parse_bool(text.trim()).map(Parsed::Bool),
-            Self::Date(_) => parse_iso_date(text.trim()).map(Parsed::Day),
-            Self::Timestamp(_) => parse_iso_timestamp(text.trim()).map(Parsed::Micros),
+            Self::Float(_) => {
+                let text = trim(text);
+                parse_plain_decimal(text)
+                    .or_else(|| text.parse::<f64>().ok())
+                    .filter(|v| v.is_finite())
+                    .map(Parsed::Float)
+            }
+            Self::Bool(_) => parse_bool(trim(text)).map(Parsed::Bool),
+            Self::Date(_) => parse_iso_date(trim(text)).map(Parsed::Day),
+            Self::Timestamp(_) => parse_iso_timestamp(trim(text)).map(Parsed::Micros),
             Self::Text(_) => Some(Parsed::Text),
         }
     }
@@ -121,6 +167,89 @@ impl ColumnBuilder {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plain_decimals_parse_as_the_general_parser_does() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(8);
+        let mut cases: Vec<String> = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "1",
+            "-1",
+            "1.5",
+            "1000.5",
+            "76000.5",
+            "0.1",
+            "0.3",
+            "123456789012345",
+            "12345678901234.5",
+            "1234567890123456",
+            "0.000000000000001",
+            "9007199254740993",
+            "1.",
+            ".5",
+            "-",
+            "-.5",
+            "1e5",
+            "+1",
+            "1.2.3",
+            "1,5",
+            " 1",
+            "",
+            "00012.50",
+            "999999999999999",
+            "99999999999999.9",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        for _ in 0..200_000 {
+            let digits = rng.gen_range(1..16);
+            let int: u64 = rng.gen_range(0..10u64.pow(digits));
+            let frac_len = rng.gen_range(0..9);
+            let frac: u64 = rng.gen_range(0..10u64.pow(frac_len));
+            let sign = if rng.gen_bool(0.3) { "-" } else { "" };
+            cases.push(if frac_len == 0 {
+                format!("{sign}{int}")
+            } else {
+                format!("{sign}{int}.{frac:0w$}", w = frac_len as usize)
+            });
+        }
+        for c in &cases {
+            let fast = super::parse_plain_decimal(c);
+            if let Some(v) = fast {
+                let general: f64 = c.parse().unwrap_or(f64::NAN);
+                assert_eq!(v.to_bits(), general.to_bits(), "{c:?}");
+            }
+        }
+        assert!(super::parse_plain_decimal("1000.5").is_some());
+        assert!(super::parse_plain_decimal("1e5").is_none());
+    }
+
+    #[test]
+    fn trims_as_str_trim_does() {
+        for t in [
+            "",
+            "a",
+            " a",
+            "a ",
+            "\ta\n",
+            "\u{3000}1\u{3000}",
+            "1\u{a0}",
+            "\u{85}x",
+            "x\u{2028}",
+            "张",
+            " 张 ",
+            "a b",
+            "\u{b}1",
+            "1\u{c}",
+        ] {
+            assert_eq!(super::trim(t), t.trim(), "{t:?}");
+        }
+    }
+
     #[test]
     fn plain_digits_parse_as_the_general_parser_does() {
         let mut cases: Vec<String> = [

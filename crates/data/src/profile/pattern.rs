@@ -5,7 +5,7 @@
 
 /// Longest shape kept; longer values end in `…` so free text does not
 /// explode the pattern table.
-const MAX_SHAPE: usize = 24;
+pub(crate) const MAX_SHAPE: usize = 24;
 
 /// The shape of `s`: `A` upper-case ASCII, `a` lower-case, `9` digit, `H` Han
 /// character, `F` full-width ASCII form, other characters as themselves.
@@ -69,6 +69,38 @@ pub(crate) fn has_shape(s: &str, shape: &str) -> bool {
         }
     }
     expected.next().is_none()
+}
+
+/// A short value folded byte by byte (see [`fold_short`]).
+pub(crate) struct Folded {
+    bytes: [u8; MAX_SHAPE],
+    len: usize,
+}
+
+impl Folded {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// The bytes of `s` folded one by one as ASCII, for a value of at most
+/// `MAX_SHAPE` bytes (`None` for a longer one). For an ASCII value this is
+/// its [`shape`]; for any value, equal to the bytes of a shape means having
+/// that shape (see [`has_shape`]: equal lengths rule out the characters
+/// that fold to fewer bytes, and the others fold byte by byte).
+pub(crate) fn fold_short(s: &str) -> Option<Folded> {
+    let b = s.as_bytes();
+    if b.len() > MAX_SHAPE {
+        return None;
+    }
+    let mut bytes = [0u8; MAX_SHAPE];
+    for (f, &c) in bytes.iter_mut().zip(b) {
+        *f = fold_ascii(c);
+    }
+    Some(Folded {
+        bytes,
+        len: b.len(),
+    })
 }
 
 /// The shape of each ASCII byte, as a table (one load per byte).
@@ -155,9 +187,19 @@ mod tests {
         for v in &values {
             super::shape(v, &mut s);
             assert!(super::has_shape(v, &s), "{v}");
+            if let Some(f) = super::fold_short(v)
+                && v.is_ascii()
+            {
+                assert_eq!(f.as_bytes(), s.as_bytes(), "{v}");
+            }
             for w in &values {
                 super::shape(w, &mut t);
                 assert_eq!(super::has_shape(v, &t), s == t, "{v} vs {w}");
+                if let Some(f) = super::fold_short(v)
+                    && f.as_bytes() == t.as_bytes()
+                {
+                    assert_eq!(s, t, "{v} folds to the bytes of {w}'s shape");
+                }
             }
         }
     }

@@ -74,21 +74,22 @@ fn ascii_number(digits: &[u8]) -> u32 {
 /// full-width digits, trims spaces, upper-cases …). The tests check that both
 /// agree.
 fn resident_id_fast(b: &[u8]) -> Option<bool> {
-    if b.len() != 18
-        || !b[..17].iter().all(u8::is_ascii_digit)
-        || !(b[17].is_ascii_digit() || b[17] == b'X')
-    {
+    let [first17 @ .., last] = b else {
+        return None;
+    };
+    if b.len() != 18 || !(last.is_ascii_digit() || *last == b'X') {
         return None;
     }
+    // `None` unless the first 17 are ASCII digits.
+    let check = govops_ids::resident_id_check_byte(first17)?;
     #[allow(clippy::cast_possible_wrap)]
     let year = ascii_number(&b[6..10]) as i32;
     let date_ok = year >= 1
-        && crate::cell::checked_days(year, ascii_number(&b[10..12]), ascii_number(&b[12..14]))
-            .is_some();
+        && crate::cell::is_real_date(year, ascii_number(&b[10..12]), ascii_number(&b[12..14]));
     if !date_ok || !region_in_use(ascii_number(&b[..6]), year) {
         return Some(false);
     }
-    Some(govops_ids::resident_id_check_byte(&b[..17]) == Some(b[17]))
+    Some(check == *last)
 }
 
 /// [`govops_ids::is_region_in_use`] behind a small per-thread cache: a
@@ -98,22 +99,22 @@ fn region_in_use(code: u32, year: i32) -> bool {
     use std::cell::RefCell;
     const SLOTS: usize = 1024;
     thread_local! {
-        static CACHE: RefCell<Vec<(u32, i32, bool)>> = const { RefCell::new(Vec::new()) };
+        // Region codes have six digits, so u32::MAX marks an empty slot.
+        static CACHE: RefCell<[(u32, i32, bool); SLOTS]> =
+            const { RefCell::new([(u32::MAX, 0, false); SLOTS]) };
     }
     #[allow(clippy::cast_sign_loss)]
     let slot =
         (code.wrapping_mul(0x9e37_79b1) ^ (year as u32).wrapping_mul(0x85eb_ca6b)) as usize % SLOTS;
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if c.is_empty() {
-            // Region codes have six digits, so u32::MAX marks an empty slot.
-            c.resize(SLOTS, (u32::MAX, 0, false));
-        }
         match c.get(slot) {
             Some(&(k, y, in_use)) if k == code && y == year => in_use,
             _ => {
                 let in_use = govops_ids::is_region_in_use(code, year);
-                c[slot] = (code, year, in_use);
+                if let Some(s) = c.get_mut(slot) {
+                    *s = (code, year, in_use);
+                }
                 in_use
             }
         }

@@ -514,6 +514,34 @@ fn eval(c: &mut Compiled<'_>, columns: &[ArrayRef], base: u64) {
                 }
             }
         }
+        (Check::Missing { .. }, _) if col(0).data_type() == &DataType::Utf8 => {
+            // Straight from the offsets: a cell whose first byte is visible
+            // ASCII, or starts a character from U+4000 on (lead byte 0xE4
+            // and up: CJK and beyond, where Unicode has no whitespace), is
+            // not blank, and most cells are decided by that.
+            let array = col(0).as_string::<i32>();
+            let (offsets, data) = (array.value_offsets(), array.value_data());
+            let nulls = array.nulls().filter(|n| n.null_count() > 0);
+            t.evaluated += array.len() as u64;
+            for (i, w) in offsets.windows(2).enumerate() {
+                if nulls.is_some_and(|n| n.is_null(i)) {
+                    t.fail(row(i), None);
+                    continue;
+                }
+                #[allow(clippy::cast_sign_loss)]
+                let start = w[0] as usize;
+                let visible = w[1] > w[0]
+                    && data.get(start).is_some_and(|&b| {
+                        (b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0b) || b >= 0xe4
+                    });
+                if !visible {
+                    let v = array.value(i);
+                    if blank(Some(v)) {
+                        t.fail(row(i), Some(v));
+                    }
+                }
+            }
+        }
         (Check::Missing { .. }, _) => each_text(col(0), buf, |i, v| {
             t.evaluated += 1;
             if blank(v) {
@@ -736,6 +764,65 @@ mod tests {
                 .map(|&(_, row)| row)
                 .collect();
             assert_eq!(split.insert_batch(&hashes), expected, "batch {batch}");
+        }
+    }
+
+    /// The missing check on a text column reads the offsets directly; it
+    /// must fail exactly the null and blank cells, with the same samples.
+    #[test]
+    fn missing_text_cells_are_the_null_and_blank_ones() {
+        use arrow_array::StringArray;
+        use arrow_schema::{Field, Schema};
+        use std::sync::Arc;
+        let cells: Vec<Option<&str>> = vec![
+            Some("a"),
+            None,
+            Some(""),
+            Some(" "),
+            Some("\u{2028}"),
+            Some("\u{feff}"),
+            Some("\u{3fff}"),
+            Some("\u{4000}"),
+            Some("\u{1680}"),
+            Some("\u{10000}"),
+            Some("\u{205f}"),
+            Some("é"),
+            Some("\u{3000}"),
+            Some(" x"),
+            Some("\u{b}"),
+            Some("张"),
+            Some("\t\n"),
+            None,
+            Some("x "),
+            Some("\u{a0}"),
+            Some("0"),
+        ];
+        let expected: Vec<u64> = cells
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| blank(**v))
+            .map(|(i, _)| i as u64 + 1)
+            .collect();
+        let schema = Arc::new(Schema::new(vec![Field::new("c", DataType::Utf8, true)]));
+        let array: ArrayRef = Arc::new(StringArray::from(cells.clone()));
+        let batch =
+            RecordBatch::try_new(schema.clone(), vec![array]).unwrap_or_else(|e| panic!("{e}"));
+        let rules = RuleSet::parse("[[rule]]\nid = \"m\"\ncheck = \"missing\"\ncolumn = \"c\"\n")
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let refs = References::new();
+        let now = time::macros::datetime!(2024-07-01 00:00 UTC);
+        let mut run =
+            QualityRun::new(&rules, &schema, &refs, now).unwrap_or_else(|e| panic!("{e:?}"));
+        run.push_batch(&batch);
+        let report = run.finish();
+        let outcome = &report.rules[0];
+        assert_eq!(outcome.failed, expected.len() as u64);
+        assert_eq!(outcome.evaluated, cells.len() as u64);
+        let rows: Vec<u64> = outcome.samples.iter().map(|s| s.row).collect();
+        assert_eq!(rows, expected[..SAMPLES.min(expected.len())]);
+        for sample in &outcome.samples {
+            let cell = cells[usize::try_from(sample.row).unwrap_or(0) - 1];
+            assert_eq!(sample.value.as_deref(), cell);
         }
     }
 }
