@@ -20,6 +20,9 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// How many times a step is worked out off the writer before the writer steps it itself.
+const EARLY_ATTEMPTS: usize = 2;
+
 /// What an official does with a task.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "action")]
@@ -926,8 +929,9 @@ impl Platform {
     ///
     /// The step is first worked out here, from a read connection, so that the writer only
     /// has to execute its statements; the write applies it only if the case is still at
-    /// the version it was read at. Otherwise (another change came first), or if anything
-    /// about the early attempt is unusual, the writer loads and steps the case itself.
+    /// the version it was read at. If another change came first, it is worked out again
+    /// (up to `EARLY_ATTEMPTS` times in all); after that, or if anything about an early
+    /// attempt is unusual, the writer loads and steps the case itself.
     async fn step_case(
         &self,
         case_id: &str,
@@ -937,16 +941,24 @@ impl Platform {
         owner: Option<String>,
         materials: Option<BTreeMap<String, String>>,
     ) -> Result<String> {
-        let early = self.step_early(case_id, &command, owner.as_deref()).await;
-        let me = self.clone();
-        let case_id = case_id.to_owned();
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    if let Some((loaded, w)) = early
-                        && run::write_step(
+        for _ in 0..EARLY_ATTEMPTS {
+            let Some((loaded, w)) = self.step_early(case_id, &command, owner.as_deref()).await
+            else {
+                break;
+            };
+            let (me, id, actor, materials) = (
+                self.clone(),
+                case_id.to_owned(),
+                actor.clone(),
+                materials.clone(),
+            );
+            let applied = self
+                .store()
+                .write(move |tx| {
+                    Box::pin(async move {
+                        if !run::write_step(
                             tx,
-                            &case_id,
+                            &id,
                             &loaded,
                             &w,
                             &actor,
@@ -954,10 +966,23 @@ impl Platform {
                             &me.inner.licences,
                         )
                         .await?
-                    {
-                        me.replace_materials(tx, &case_id, materials).await?;
-                        return Ok(w.status);
-                    }
+                        {
+                            return Ok(None);
+                        }
+                        me.replace_materials(tx, &id, materials).await?;
+                        Ok(Some(w.status))
+                    })
+                })
+                .await?;
+            if let Some(status) = applied {
+                return Ok(status);
+            }
+        }
+        let me = self.clone();
+        let case_id = case_id.to_owned();
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
                     let loaded = run::load(tx, &me.inner.cases, &case_id).await?;
                     if owner.is_some_and(|o| o != loaded.applicant_account) {
                         return Err(run::not_found(&case_id));
