@@ -949,3 +949,43 @@ on_both!(
     held_licences_replace_materials,
     held_licences_replace_materials_body
 );
+
+async fn a_changed_stored_credential_is_verified_again_body(db: &TestDb) {
+    let p = db.open_issuing().await;
+    p.seed_demo().await.unwrap();
+    let lina = who(&p, "lina").await;
+    let input = application(&p, &lina, "food-business-licence", true).await;
+    // Recognised once: the signature check of this credential is now kept.
+    p.submit_case(&lina, &input).await.unwrap();
+    // The stored credential changes (one character of its signed payload): the kept
+    // check does not apply to it, and the new text fails verification.
+    let enterprise = input.applicant.clone().unwrap();
+    let (licence_id, sd_jwt): (String, String) = sqlx::query_as(
+        "SELECT id, sd_jwt FROM licences WHERE type_id = 'business-licence' AND holder = $1",
+    )
+    .bind(format!("enterprise:{enterprise}"))
+    .fetch_one(p.store().pool())
+    .await
+    .unwrap();
+    let dot = sd_jwt.find('.').unwrap() + 10;
+    let flipped = if &sd_jwt[dot..=dot] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{flipped}{}", &sd_jwt[..dot], &sd_jwt[dot + 1..]);
+    sqlx::query("UPDATE licences SET sd_jwt = $1 WHERE id = $2")
+        .bind(tampered)
+        .bind(licence_id)
+        .execute(p.store().pool())
+        .await
+        .unwrap();
+    let e = p.submit_case(&lina, &input).await.unwrap_err();
+    let f = e
+        .fields
+        .iter()
+        .find(|f| f.field == "material:business-licence")
+        .expect("the licence material is blamed");
+    assert!(f.message.contains("cannot be accepted"), "{}", f.message);
+    p.store().close().await;
+}
+on_both!(
+    a_changed_stored_credential_is_verified_again,
+    a_changed_stored_credential_is_verified_again_body
+);

@@ -497,9 +497,10 @@ impl Platform {
     /// Mutual recognition (证照互认): each material a held licence satisfies is satisfied
     /// by the applicant's licence of that type, its stored credential verified as a
     /// verifier would (signature, type, issuer, status, holder; see
-    /// `Platform::check_held_licence`). Returns material key → `licence:<identifier>`, and an error for each
-    /// required licence the applicant does not validly hold. Without licence types
-    /// configured the platform cannot verify, and such materials are left to officials.
+    /// `Platform::check_held_licence`). Returns material key → `licence:<identifier>`,
+    /// and an error for each required licence the applicant does not validly hold.
+    /// Without licence types configured the platform cannot verify, and such materials
+    /// are left to officials.
     async fn recognise_licences(
         &self,
         who: &Principal,
