@@ -11,7 +11,7 @@ use super::pattern::MAX_SHAPE;
 use hashbrown::HashTable;
 
 use super::hll::{HyperLogLog, hash_bytes};
-use super::pattern::{fold_short, has_shape, shape};
+use super::pattern::{fold_into, has_shape, shape};
 use super::semantic::{SemanticCounter, SemanticMatch};
 use crate::cell::{format_date, format_timestamp};
 
@@ -441,15 +441,16 @@ impl ColumnState {
     /// `patterns`, or `None` when it is counted in `patterns_other`.
     ///
     /// A value of at most `MAX_SHAPE` bytes is folded byte by byte once
-    /// ([`fold_short`]); equal to a known shape's bytes, that is its shape.
+    /// ([`fold_into`]); equal to a known shape's bytes, that is its shape.
     /// The last two shapes met are tried first (a column usually repeats
     /// one or alternates between two, e.g. IDs ending in a digit or `X`),
     /// then an ASCII value's folded bytes are its shape; other values are
     /// folded character by character.
     fn pattern_of(&mut self, v: &str) -> Option<usize> {
         let recent = [self.last_pattern, self.prev_pattern];
-        if let Some(folded) = fold_short(v) {
-            let f = folded.as_bytes();
+        let mut folded = [0u8; MAX_SHAPE];
+        if let Some(n) = fold_into(v, &mut folded) {
+            let f = folded.get(..n).unwrap_or_default();
             for (k, &i) in recent.iter().enumerate() {
                 if let Some(p) = self.patterns.get_mut(i)
                     && same_bytes(p.0.as_bytes(), f)
