@@ -2,6 +2,9 @@
 //! several runs (less sensitive to other load than the pipeline's wall time).
 //!
 //! `cargo run --release -p govops-data --example bench_parts -- <csv> [runs]`
+//!
+//! `PER_COLUMN=1` also times profiling column by column (`ONLY=<index>`: one
+//! column); `BATCH=<rows>` sets the batch size.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -14,6 +17,15 @@ use govops_data::quality::{QualityRun, ReferenceSet, RuleSet};
 
 const RULES: &str = include_str!("../bench/rules.toml");
 const DISTRICTS: [&str; 6] = ["110101", "110102", "110105", "110106", "110107", "110108"];
+
+/// The default options, with `BATCH=<rows>` overriding the batch size.
+fn options() -> CsvOptions {
+    let mut o = CsvOptions::default();
+    if let Some(n) = std::env::var("BATCH").ok().and_then(|v| v.parse().ok()) {
+        o.batch_size = n;
+    }
+    o
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut args = std::env::args().skip(1);
@@ -32,8 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let (batches, schema, t) =
             pool.install(|| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
                 let t = Instant::now();
-                let mut reader =
-                    CsvReader::new(BufReader::new(File::open(&path)?), CsvOptions::default())?;
+                let mut reader = CsvReader::new(BufReader::new(File::open(&path)?), options())?;
                 let mut batches = Vec::new();
                 while let Some(b) = reader.next_batch()? {
                     batches.push(b);
@@ -64,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     }
     println!("ingest {ingest:.3}s profile {profile:.3}s rules {check:.3}s");
     if std::env::var_os("PER_COLUMN").is_some() {
-        let mut reader = CsvReader::new(BufReader::new(File::open(&path)?), CsvOptions::default())?;
+        let mut reader = CsvReader::new(BufReader::new(File::open(&path)?), options())?;
         let mut batches = Vec::new();
         while let Some(b) = reader.next_batch()? {
             batches.push(b);
