@@ -11,7 +11,7 @@ use super::pattern::MAX_SHAPE;
 use hashbrown::HashTable;
 
 use super::hll::{HyperLogLog, hash_bytes};
-use super::pattern::{fold_short, has_shape, shape};
+use super::pattern::{fold_into, has_shape, shape};
 use super::semantic::{SemanticCounter, SemanticMatch};
 use crate::cell::{format_date, format_timestamp};
 
@@ -107,11 +107,34 @@ fn number_hash(key: i64) -> u64 {
 /// `prefix(a) < prefix(b)` then `a < b` as strings: the first differing
 /// byte decides both, and a zero pad only ever stands where the shorter
 /// string ends (so it sorts first either way). Equal prefixes decide nothing.
+///
+/// Read straight from `bytes` with at most two word loads (overlapping
+/// when shorter than 16 bytes), not copied into a zeroed buffer: the copy
+/// of a value shorter than 16 bytes is a library call whose small stores
+/// the buffer's one wide load then has to wait for (no store forwarding).
 fn prefix(bytes: &[u8]) -> u128 {
-    let mut w = [0u8; 16];
-    let n = bytes.len().min(16);
-    w[..n].copy_from_slice(&bytes[..n]);
-    u128::from_be_bytes(w)
+    let n = bytes.len();
+    let word = |at: usize| {
+        bytes.get(at..at + 8).map_or(0, |w| {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(w);
+            u64::from_be_bytes(x)
+        })
+    };
+    let (hi, lo) = match n {
+        16.. => (word(0), word(8)),
+        // Bytes 8..n are the last n - 8 of the word that ends at n.
+        9..=15 => (word(0), word(n - 8) << (8 * (16 - n))),
+        8 => (word(0), 0),
+        _ => {
+            let mut w = 0u64;
+            for (i, &b) in bytes.iter().enumerate() {
+                w |= u64::from(b) << (56 - 8 * i);
+            }
+            (w, 0)
+        }
+    };
+    (u128::from(hi) << 64) | u128::from(lo)
 }
 
 /// `a == b`, comparing strings of up to 32 bytes (what profiling mostly
@@ -418,15 +441,16 @@ impl ColumnState {
     /// `patterns`, or `None` when it is counted in `patterns_other`.
     ///
     /// A value of at most `MAX_SHAPE` bytes is folded byte by byte once
-    /// ([`fold_short`]); equal to a known shape's bytes, that is its shape.
+    /// ([`fold_into`]); equal to a known shape's bytes, that is its shape.
     /// The last two shapes met are tried first (a column usually repeats
     /// one or alternates between two, e.g. IDs ending in a digit or `X`),
     /// then an ASCII value's folded bytes are its shape; other values are
     /// folded character by character.
     fn pattern_of(&mut self, v: &str) -> Option<usize> {
         let recent = [self.last_pattern, self.prev_pattern];
-        if let Some(folded) = fold_short(v) {
-            let f = folded.as_bytes();
+        let mut folded = [0u8; MAX_SHAPE];
+        if let Some(n) = fold_into(v, &mut folded) {
+            let f = folded.get(..n).unwrap_or_default();
             for (k, &i) in recent.iter().enumerate() {
                 if let Some(p) = self.patterns.get_mut(i)
                     && same_bytes(p.0.as_bytes(), f)
@@ -600,6 +624,17 @@ mod tests {
                 _ => b.push(0),
             }
             assert_eq!(same_bytes(&a, &b), a == b, "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn prefix_is_the_zero_padded_first_sixteen_bytes() {
+        let bytes: Vec<u8> = (1..=40).collect();
+        for n in 0..=40 {
+            let mut w = [0u8; 16];
+            let k = n.min(16);
+            w[..k].copy_from_slice(&bytes[..k]);
+            assert_eq!(prefix(&bytes[..n]), u128::from_be_bytes(w), "{n}");
         }
     }
 

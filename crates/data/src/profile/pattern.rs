@@ -72,11 +72,13 @@ pub(crate) fn has_shape(s: &str, shape: &str) -> bool {
 }
 
 /// A short value folded byte by byte (see [`fold_short`]).
+#[cfg(test)]
 pub(crate) struct Folded {
     bytes: [u8; MAX_SHAPE],
     len: usize,
 }
 
+#[cfg(test)]
 impl Folded {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len]
@@ -88,19 +90,25 @@ impl Folded {
 /// its [`shape`]; for any value, equal to the bytes of a shape means having
 /// that shape (see [`has_shape`]: equal lengths rule out the characters
 /// that fold to fewer bytes, and the others fold byte by byte).
+#[cfg(test)]
 pub(crate) fn fold_short(s: &str) -> Option<Folded> {
+    let mut bytes = [0u8; MAX_SHAPE];
+    let len = fold_into(s, &mut bytes)?;
+    Some(Folded { bytes, len })
+}
+
+/// [`fold_short`] into the caller's buffer, returning the length: the
+/// folded bytes are written once, where they are read (a returned copy
+/// reads the single-byte stores back as wide words, which waits for them).
+pub(crate) fn fold_into(s: &str, out: &mut [u8; MAX_SHAPE]) -> Option<usize> {
     let b = s.as_bytes();
     if b.len() > MAX_SHAPE {
         return None;
     }
-    let mut bytes = [0u8; MAX_SHAPE];
-    for (f, &c) in bytes.iter_mut().zip(b) {
+    for (f, &c) in out.iter_mut().zip(b) {
         *f = fold_ascii(c);
     }
-    Some(Folded {
-        bytes,
-        len: b.len(),
-    })
+    Some(b.len())
 }
 
 /// The shape of each ASCII byte, as a table (one load per byte).

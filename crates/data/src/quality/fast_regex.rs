@@ -112,22 +112,65 @@ impl ByteTable {
 
     /// `Some(matched)`, or `None` when the rule's `Regex` must decide.
     fn is_match(&self, value: &[u8]) -> Option<bool> {
+        self.outcome(self.walk(0, value))
+    }
+
+    /// [`Self::is_match`] of two values, walked side by side: each step's
+    /// table load waits for the previous step's, so two independent walks
+    /// overlap where one alone waits. While both stay in live states they
+    /// step together; from the first step where either would leave them,
+    /// each finishes alone from where it was.
+    fn is_match2(&self, a: &[u8], b: &[u8]) -> (Option<bool>, Option<bool>) {
         let live = self.rows.len();
-        let mut state = 0;
+        let (mut sa, mut sb) = (0usize, 0usize);
+        let mut k = 0;
+        for (&x, &y) in a.iter().zip(b) {
+            let (Some(ra), Some(rb)) = (self.rows.get(sa), self.rows.get(sb)) else {
+                break;
+            };
+            let (na, nb) = (
+                usize::from(ra[usize::from(x)]),
+                usize::from(rb[usize::from(y)]),
+            );
+            if na >= live || nb >= live {
+                break;
+            }
+            (sa, sb) = (na, nb);
+            k += 1;
+        }
+        (
+            self.outcome(self.walk(sa, a.get(k..).unwrap_or_default())),
+            self.outcome(self.walk(sb, b.get(k..).unwrap_or_default())),
+        )
+    }
+
+    /// Steps from the live `state` over `value`: `Ok` with the live state
+    /// at its end, or `Err` with the result when a special state ended the
+    /// walk (`None`: the `Regex` decides).
+    fn walk(&self, mut state: usize, value: &[u8]) -> Result<usize, Option<bool>> {
+        let live = self.rows.len();
         for &b in value {
-            state = usize::from(self.rows.get(state)?[usize::from(b)]);
+            state = usize::from(self.rows.get(state).ok_or(None)?[usize::from(b)]);
             if state >= live {
-                return match state - live {
+                return Err(match state - live {
                     MATCH => Some(true),
                     DEAD => Some(false),
                     _ => None,
-                };
+                });
             }
         }
-        match self.at_end.get(state)? {
-            AtEnd::NoMatch => Some(false),
-            AtEnd::Match => Some(true),
-            AtEnd::Fallback => None,
+        Ok(state)
+    }
+
+    /// The result of a walk that ended as [`Self::walk`] says.
+    fn outcome(&self, walked: Result<usize, Option<bool>>) -> Option<bool> {
+        match walked {
+            Err(result) => result,
+            Ok(state) => match self.at_end.get(state)? {
+                AtEnd::NoMatch => Some(false),
+                AtEnd::Match => Some(true),
+                AtEnd::Fallback => None,
+            },
         }
     }
 }
@@ -168,6 +211,22 @@ impl FastRegex {
                 .unwrap_or_else(|| fallback.is_match(value));
         }
         self.is_match_dense(value, fallback)
+    }
+
+    /// [`Self::is_match`] of two values, `a` and `b`; with the byte table
+    /// their walks are interleaved (see [`ByteTable::is_match2`]).
+    pub fn is_match2(&self, a: &str, b: &str, fallback: &Regex) -> (bool, bool) {
+        if let Some(table) = &self.table {
+            let (x, y) = table.is_match2(a.as_bytes(), b.as_bytes());
+            return (
+                x.unwrap_or_else(|| fallback.is_match(a)),
+                y.unwrap_or_else(|| fallback.is_match(b)),
+            );
+        }
+        (
+            self.is_match_dense(a, fallback),
+            self.is_match_dense(b, fallback),
+        )
     }
 
     /// [`Self::is_match`] stepping through the dense DFA itself.
@@ -255,6 +314,15 @@ mod tests {
                     regex.is_match(v),
                     "{p} on {v:?}"
                 );
+                // Two at a time, against every other value (walks that
+                // end at different steps, or one ends before the other).
+                for w in values {
+                    assert_eq!(
+                        fast.is_match2(v, w, regex),
+                        (regex.is_match(v), regex.is_match(w)),
+                        "{p} on {v:?} and {w:?}"
+                    );
+                }
             }
         }
     }
@@ -278,6 +346,7 @@ mod tests {
             let Some(fast) = FastRegex::new(&regex) else {
                 panic!("no DFA for {p}");
             };
+            let mut last = String::new();
             for _ in 0..20_000 {
                 let n = rng.gen_range(0..14);
                 let v: String = (0..n)
@@ -288,6 +357,12 @@ mod tests {
                     regex.is_match(&v),
                     "{p} on {v:?}"
                 );
+                assert_eq!(
+                    fast.is_match2(&last, &v, &regex),
+                    (regex.is_match(&last), regex.is_match(&v)),
+                    "{p} on {last:?} and {v:?}"
+                );
+                last = v;
             }
         }
     }

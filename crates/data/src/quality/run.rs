@@ -548,6 +548,32 @@ fn eval(c: &mut Compiled<'_>, columns: &[ArrayRef], base: u64) {
                 t.fail(row(i), v);
             }
         }),
+        (Check::Regex { regex, .. }, State::Dfa(dfa)) if col(0).data_type() == &DataType::Utf8 => {
+            // Values are checked two at a time (interleaved DFA walks);
+            // failures are still met in row order.
+            let mut pending: Option<(usize, &str)> = None;
+            for (i, v) in col(0).as_string::<i32>().iter().enumerate() {
+                let Some(v) = v else { continue };
+                t.evaluated += 1;
+                match pending.take() {
+                    None => pending = Some((i, v)),
+                    Some((j, u)) => {
+                        let (u_ok, v_ok) = dfa.is_match2(u, v, regex);
+                        if !u_ok {
+                            t.fail(row(j), Some(u));
+                        }
+                        if !v_ok {
+                            t.fail(row(i), Some(v));
+                        }
+                    }
+                }
+            }
+            if let Some((j, u)) = pending
+                && !dfa.is_match(u, regex)
+            {
+                t.fail(row(j), Some(u));
+            }
+        }
         (Check::Regex { regex, .. }, State::Dfa(dfa)) => each_text(col(0), buf, |i, v| {
             if let Some(v) = v {
                 t.evaluated += 1;

@@ -1,0 +1,107 @@
+//! Times each stage of the data-quality bench alone on one thread, best of
+//! several runs (less sensitive to other load than the pipeline's wall time).
+//!
+//! `cargo run --release -p govops-data --example bench_parts -- <csv> [runs]`
+//!
+//! `PER_COLUMN=1` also times profiling column by column (`ONLY=<index>`: one
+//! column); `BATCH=<rows>` sets the batch size.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::time::Instant;
+
+use govops_data::ingest::{CsvOptions, CsvReader};
+use govops_data::profile::Profiler;
+use govops_data::quality::{QualityRun, ReferenceSet, RuleSet};
+
+const RULES: &str = include_str!("../bench/rules.toml");
+const DISTRICTS: [&str; 6] = ["110101", "110102", "110105", "110106", "110107", "110108"];
+
+/// The default options, with `BATCH=<rows>` overriding the batch size.
+fn options() -> CsvOptions {
+    let mut o = CsvOptions::default();
+    if let Some(n) = std::env::var("BATCH").ok().and_then(|v| v.parse().ok()) {
+        o.batch_size = n;
+    }
+    o
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().ok_or("csv path")?;
+    let runs: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(5);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let rules = RuleSet::parse(RULES).map_err(|e| format!("{e:?}"))?;
+    let mut refs = HashMap::new();
+    refs.insert(
+        "districts".to_owned(),
+        ReferenceSet::from_pairs(DISTRICTS.iter().map(|d| (*d, None::<&str>))),
+    );
+    let now = time::macros::datetime!(2024-07-01 00:00 UTC);
+    let (mut ingest, mut profile, mut check) = (f64::MAX, f64::MAX, f64::MAX);
+    for _ in 0..runs {
+        let (batches, schema, t) =
+            pool.install(|| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+                let t = Instant::now();
+                let mut reader = CsvReader::new(BufReader::new(File::open(&path)?), options())?;
+                let mut batches = Vec::new();
+                while let Some(b) = reader.next_batch()? {
+                    batches.push(b);
+                }
+                Ok((batches, reader.schema(), t.elapsed().as_secs_f64()))
+            })?;
+        ingest = ingest.min(t);
+        let t = Instant::now();
+        pool.install(|| {
+            let mut p = Profiler::new(&schema);
+            for b in &batches {
+                p.push_batch(b);
+            }
+            std::hint::black_box(p.finish());
+        });
+        profile = profile.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        pool.install(|| -> Result<(), String> {
+            let mut run =
+                QualityRun::new(&rules, &schema, &refs, now).map_err(|e| format!("{e:?}"))?;
+            for b in &batches {
+                run.push_batch(b);
+            }
+            std::hint::black_box(run.finish());
+            Ok(())
+        })?;
+        check = check.min(t.elapsed().as_secs_f64());
+    }
+    println!("ingest {ingest:.3}s profile {profile:.3}s rules {check:.3}s");
+    if std::env::var_os("PER_COLUMN").is_some() {
+        let mut reader = CsvReader::new(BufReader::new(File::open(&path)?), options())?;
+        let mut batches = Vec::new();
+        while let Some(b) = reader.next_batch()? {
+            batches.push(b);
+        }
+        let schema = reader.schema();
+        let only: Option<usize> = std::env::var("ONLY").ok().and_then(|v| v.parse().ok());
+        for c in (0..schema.fields().len()).filter(|c| only.is_none_or(|o| o == *c)) {
+            let one: Vec<_> = batches
+                .iter()
+                .map(|b| b.project(&[c]))
+                .collect::<Result<_, _>>()?;
+            let s1 = std::sync::Arc::new(schema.project(&[c])?);
+            let mut best = f64::MAX;
+            for _ in 0..runs {
+                let t = Instant::now();
+                pool.install(|| {
+                    let mut p = Profiler::new(&s1);
+                    for b in &one {
+                        p.push_batch(b);
+                    }
+                    std::hint::black_box(p.finish());
+                });
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            println!("  profile {:<14} {:.4}s", schema.field(c).name(), best);
+        }
+    }
+    Ok(())
+}
