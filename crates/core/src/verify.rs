@@ -119,7 +119,9 @@ pub async fn verify_journal(store: &Store, verifier: &NoteVerifier) -> Result<Ve
 fn check_body(body: &str, actor: &str, action: &str, subject: &str) -> Result<(), String> {
     let value: serde_json::Value =
         serde_json::from_str(body).map_err(|e| format!("body is not JSON: {e}"))?;
-    let canonical = serde_json_canonicalizer::to_string(&value)
+    // The writer's canonical JSON: a fast path for what entries hold, the library for
+    // anything else (floats, large integers, non-ASCII keys); the two agree (tested).
+    let canonical = crate::store::canonical_json(&value)
         .map_err(|e| format!("body cannot be canonicalised: {e}"))?;
     if canonical != body {
         return Err("body is not in canonical form".into());
@@ -130,4 +132,54 @@ fn check_body(body: &str, actor: &str, action: &str, subject: &str) -> Result<()
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_body;
+
+    const BODY: &str = r#"{"action":"case.approve","actor":"account:a","payload":{"n":2,"s":"张"},"subject":"case:1","time":"2026-11-30T10:00:00Z"}"#;
+
+    #[test]
+    fn a_canonical_body_naming_its_columns_passes() {
+        assert_eq!(
+            check_body(BODY, "account:a", "case.approve", "case:1"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_body_not_in_canonical_form_is_refused() {
+        let not_canonical = [
+            // keys out of order
+            r#"{"actor":"account:a","action":"case.approve","payload":{"n":2,"s":"张"},"subject":"case:1","time":"2026-11-30T10:00:00Z"}"#,
+            // whitespace
+            r#"{"action": "case.approve","actor":"account:a","payload":{"n":2,"s":"张"},"subject":"case:1","time":"2026-11-30T10:00:00Z"}"#,
+            // a number JCS writes as 2
+            r#"{"action":"case.approve","actor":"account:a","payload":{"n":2.0,"s":"张"},"subject":"case:1","time":"2026-11-30T10:00:00Z"}"#,
+            // non-ASCII keys out of UTF-16 order (checked by the library path)
+            r#"{"action":"case.approve","actor":"account:a","payload":{"名":1,"n":2},"subject":"case:1","time":"2026-11-30T10:00:00Z"}"#,
+            // an escape JCS does not use
+            r#"{"action":"case.approve","actor":"account:a","payload":{"n":2,"s":"\u5f20"},"subject":"case:1","time":"2026-11-30T10:00:00Z"}"#,
+        ];
+        for body in not_canonical {
+            assert_eq!(
+                check_body(body, "account:a", "case.approve", "case:1"),
+                Err("body is not in canonical form".to_owned()),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_column_that_differs_from_the_body_is_named() {
+        assert_eq!(
+            check_body(BODY, "account:b", "case.approve", "case:1"),
+            Err("the actor column differs from the body".to_owned())
+        );
+        assert_eq!(
+            check_body(BODY, "account:a", "case.approve", "case:2"),
+            Err("the subject column differs from the body".to_owned())
+        );
+    }
 }
