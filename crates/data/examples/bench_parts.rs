@@ -6,17 +6,15 @@
 //! `PER_COLUMN=1` also times profiling column by column (`ONLY=<index>`: one
 //! column); `BATCH=<rows>` sets the batch size.
 
-use std::collections::HashMap;
+mod bench_setup;
+
 use std::fs::File;
 use std::io::BufReader;
 use std::time::Instant;
 
 use govops_data::ingest::{CsvOptions, CsvReader};
 use govops_data::profile::Profiler;
-use govops_data::quality::{QualityRun, ReferenceSet, RuleSet};
-
-const RULES: &str = include_str!("../bench/rules.toml");
-const DISTRICTS: [&str; 6] = ["110101", "110102", "110105", "110106", "110107", "110108"];
+use govops_data::quality::QualityRun;
 
 /// The default options, with `BATCH=<rows>` overriding the batch size.
 fn options() -> CsvOptions {
@@ -32,13 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let path = args.next().ok_or("csv path")?;
     let runs: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(5);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
-    let rules = RuleSet::parse(RULES).map_err(|e| format!("{e:?}"))?;
-    let mut refs = HashMap::new();
-    refs.insert(
-        "districts".to_owned(),
-        ReferenceSet::from_pairs(DISTRICTS.iter().map(|d| (*d, None::<&str>))),
-    );
-    let now = time::macros::datetime!(2024-07-01 00:00 UTC);
+    let (rules, refs, now) = bench_setup::rules_and_references()?;
     let (mut ingest, mut profile, mut check) = (f64::MAX, f64::MAX, f64::MAX);
     for _ in 0..runs {
         let (batches, schema, t) =

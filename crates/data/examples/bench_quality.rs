@@ -15,7 +15,8 @@
 //! by side. The per-stage busy times printed therefore overlap and include
 //! waiting for the shared pool.
 
-use std::collections::HashMap;
+mod bench_setup;
+
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::sync::mpsc::sync_channel;
@@ -24,15 +25,13 @@ use std::time::Instant;
 use govops_data::cell::{civil_from_days, days_from_civil};
 use govops_data::ingest::{CsvOptions, CsvReader};
 use govops_data::profile::Profiler;
-use govops_data::quality::{QualityRun, ReferenceSet, RuleSet};
+use govops_data::quality::QualityRun;
 use govops_ids::{CreditCode, ResidentId};
 
-const RULES: &str = include_str!("../bench/rules.toml");
 const STATUS: [&str; 3] = ["active", "closed", "suspended"];
 const NAMES: [&str; 8] = [
     "张伟", "王芳", "李娜", "刘敏", "陈静", "杨洋", "赵磊", "黄强",
 ];
-const DISTRICTS: [&str; 6] = ["110101", "110102", "110105", "110106", "110107", "110108"];
 
 fn generate(path: &std::path::Path, rows: u64) -> std::io::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
@@ -49,7 +48,7 @@ fn generate(path: &std::path::Path, rows: u64) -> std::io::Result<()> {
         let birth_day = days_from_civil(1950, 1, 1) + (i % 21_900) as i32;
         let (y, m, day) = civil_from_days(birth_day);
         let (m, day) = (m as u8, day as u8);
-        let region = DISTRICTS[((i / 21_900) % 6) as usize]
+        let region = bench_setup::DISTRICTS[((i / 21_900) % 6) as usize]
             .parse()
             .unwrap_or(110101);
         let mut id = ResidentId::from_parts(region, (y, m, day), ((i / 131_400) % 999) as u16 + 1)
@@ -107,7 +106,7 @@ fn generate(path: &std::path::Path, rows: u64) -> std::io::Result<()> {
         let district = if d == 12 {
             "999999"
         } else {
-            DISTRICTS[(i % 6) as usize]
+            bench_setup::DISTRICTS[(i % 6) as usize]
         };
         let income = if d == 13 {
             -1.0
@@ -151,13 +150,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let size = std::fs::metadata(&path)?.len();
 
-    let rules = RuleSet::parse(RULES).map_err(|e| format!("{e:?}"))?;
-    let mut refs = HashMap::new();
-    refs.insert(
-        "districts".to_owned(),
-        ReferenceSet::from_pairs(DISTRICTS.iter().map(|d| (*d, None::<&str>))),
-    );
-    let now = time::macros::datetime!(2024-07-01 00:00 UTC);
+    let (rules, refs, now) = bench_setup::rules_and_references()?;
 
     let start = Instant::now();
     let reader = CsvReader::new(BufReader::new(File::open(&path)?), CsvOptions::default())?;

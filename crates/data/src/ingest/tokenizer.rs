@@ -402,7 +402,11 @@ mod tests {
     type Parsed = (Vec<String>, u64, Option<(usize, BadRowKind)>);
 
     fn records(text: &str) -> Vec<Parsed> {
-        let mut t = Tokenizer::new(text.as_bytes(), b',');
+        read_all(text.as_bytes())
+    }
+
+    fn read_all(input: impl Read) -> Vec<Parsed> {
+        let mut t = Tokenizer::new(input, b',');
         let mut rec = RawRecord::default();
         let mut out = Vec::new();
         while t.read_record(&mut rec).unwrap_or(false) {
@@ -460,22 +464,16 @@ mod tests {
         }
     }
 
+    /// Records read by the state machine alone (see `Trickle`).
+    fn by_state_machine(text: &str) -> Vec<Parsed> {
+        read_all(Trickle(text.as_bytes()))
+    }
+
     #[test]
     fn line_fast_path_agrees_with_the_state_machine() {
         let text = "h1,h2,h3\r\n1,2,3\r\n\r\n\n4,,6\n\"q,1\",x,y\r\n7,8\r9\n,,\n\r\n  a , b ,c\n\
                     \"open,1\n2\",3,4\nz,\"w\"\"\"v,5\nlast,1,2";
-        let slow = {
-            let mut t = Tokenizer::new(Trickle(text.as_bytes()), b',');
-            let mut rec = RawRecord::default();
-            let mut out = Vec::new();
-            while t.read_record(&mut rec).unwrap_or(false) {
-                let fields: Vec<String> = (0..rec.len())
-                    .map(|i| String::from_utf8_lossy(rec.field(i)).into_owned())
-                    .collect();
-                out.push((fields, rec.line, rec.problem.clone()));
-            }
-            out
-        };
+        let slow = by_state_machine(text);
         assert_eq!(records(text), slow);
         assert_eq!(slow.len(), 11);
     }
@@ -503,18 +501,7 @@ mod tests {
             let text: String = (0..n)
                 .map(|_| pieces[rng.gen_range(0..pieces.len())])
                 .collect();
-            let slow = {
-                let mut t = Tokenizer::new(Trickle(text.as_bytes()), b',');
-                let mut rec = RawRecord::default();
-                let mut out = Vec::new();
-                while t.read_record(&mut rec).unwrap_or(false) {
-                    let fields: Vec<String> = (0..rec.len())
-                        .map(|i| String::from_utf8_lossy(rec.field(i)).into_owned())
-                        .collect();
-                    out.push((fields, rec.line, rec.problem.clone()));
-                }
-                out
-            };
+            let slow = by_state_machine(&text);
             assert_eq!(records(&text), slow, "{text:?}");
         }
     }
