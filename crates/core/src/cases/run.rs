@@ -14,8 +14,8 @@ use crate::clock::to_ms;
 use crate::error::{CoreError, Result};
 use crate::ids::new_id;
 use crate::store::{Tx, Val, canonical_json, canonical_object};
-use govops_workflow::definition::{Plan, ResultSpec};
-use govops_workflow::engine::{self, CaseState, Command, Event, PartStatus, TaskStatus};
+use govops_workflow::definition::Plan;
+use govops_workflow::engine::{self, CaseState, Command, Event, TaskStatus};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -144,8 +144,6 @@ pub(crate) struct StepWrite {
     pub notices: Vec<PendingNotice>,
     /// The events as canonical JSON, for the journal payload.
     pub events_json: String,
-    /// True when an event approves a part whose result is a licence.
-    pub issues_licences: bool,
     pub next: CaseState,
     pub events: Vec<Event>,
 }
@@ -171,7 +169,6 @@ pub(crate) fn prepare_step(
         tasks: task_rows(case_id, Some(&loaded.state), &next),
         notices: notices_for(&loaded.plan, &next, &events),
         events_json,
-        issues_licences: issues_licences(&loaded.plan, &events),
         next,
         events,
     })
@@ -182,14 +179,6 @@ pub(crate) fn events_json(events: &[Event]) -> Result<String> {
     let v = serde_json::to_value(events)
         .map_err(|e| CoreError::internal(format!("case events: {e}")))?;
     canonical_json(&v)
-}
-
-/// True when one of `events` approves a part whose result is a licence.
-pub(crate) fn issues_licences(plan: &Plan, events: &[Event]) -> bool {
-    events.iter().any(|e| {
-        matches!(e, Event::PartClosed { part, status: PartStatus::Approved, .. }
-            if plan.parts.get(*part).is_some_and(|p| matches!(p.result, ResultSpec::Licence { .. })))
-    })
 }
 
 /// Writes a prepared step: `Ok(false)`, with nothing written, when the case is no longer
@@ -230,20 +219,17 @@ pub(crate) async fn write_step(
         &w.notices,
     )
     .await?;
-    let mut issued = Vec::new();
-    if w.issues_licences {
-        let holder = super::results::holder_of(&loaded.applicant_kind, &loaded.applicant_ref);
-        issued = super::results::issue_results(
-            tx,
-            licences,
-            &loaded.plan,
-            &w.next,
-            &w.events,
-            case_id,
-            &holder,
-        )
-        .await?;
-    }
+    let holder = super::results::holder_of(&loaded.applicant_kind, &loaded.applicant_ref);
+    let issued = super::results::issue_results(
+        tx,
+        licences,
+        &loaded.plan,
+        &w.next,
+        &w.events,
+        case_id,
+        &holder,
+    )
+    .await?;
     let number = canonical_json(&json!(loaded.number))?;
     let mut payload = vec![("events", w.events_json.as_str()), ("number", &number)];
     let issued_json;

@@ -714,7 +714,6 @@ impl Platform {
         let next_timer = super::timers::next_due_ms(&next, live.plan.remind_before_days, &calendar);
         let tasks = run::task_rows(&id, None, &next);
         let notices = run::notices_for(&live.plan, &next, &events);
-        let issues_licences = run::issues_licences(&live.plan, &events);
         let status = status_name(&next);
         let payload = [
             (
@@ -778,20 +777,17 @@ impl Platform {
                     }
                     run::write_tasks(tx, &tasks).await?;
                     run::write_notices(tx, &id, &number, &account, &notices).await?;
-                    let mut issued = Vec::new();
-                    if issues_licences {
-                        let holder = super::results::holder_of(applicant_kind, &applicant_ref);
-                        issued = super::results::issue_results(
-                            tx,
-                            &me.inner.licences,
-                            &live.plan,
-                            &next,
-                            &events,
-                            &id,
-                            &holder,
-                        )
-                        .await?;
-                    }
+                    let holder = super::results::holder_of(applicant_kind, &applicant_ref);
+                    let issued = super::results::issue_results(
+                        tx,
+                        &me.inner.licences,
+                        &live.plan,
+                        &next,
+                        &events,
+                        &id,
+                        &holder,
+                    )
+                    .await?;
                     tx.execute(
                         "DELETE FROM drafts WHERE account_id = $1 AND plan_id = $2",
                         &[Val::from(&account), Val::from(&plan_id)],
