@@ -3,6 +3,9 @@
 //!
 //! `cargo run --release -p govops-data --example bench_parts -- <csv> [runs]`
 //!
+//! A path ending in `.parquet` is read as a stored dataset instead (ingest is
+//! then decoding Parquet).
+//!
 //! `PER_COLUMN=1` also times profiling column by column (`ONLY=<index>`: one
 //! column); `BATCH=<rows>` sets the batch size.
 
@@ -12,7 +15,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::time::Instant;
 
-use govops_data::ingest::{CsvOptions, CsvReader};
+use govops_data::ingest::{CsvOptions, CsvReader, read_parquet};
 use govops_data::profile::Profiler;
 use govops_data::quality::QualityRun;
 
@@ -36,6 +39,11 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let (batches, schema, t) =
             pool.install(|| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
                 let t = Instant::now();
+                if path.ends_with(".parquet") {
+                    let (schema, stream) = read_parquet(File::open(&path)?, options().batch_size)?;
+                    let batches = stream.collect::<Result<Vec<_>, _>>()?;
+                    return Ok((batches, schema, t.elapsed().as_secs_f64()));
+                }
                 let mut reader = CsvReader::new(BufReader::new(File::open(&path)?), options())?;
                 let mut batches = Vec::new();
                 while let Some(b) = reader.next_batch()? {

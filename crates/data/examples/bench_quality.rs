@@ -2,31 +2,32 @@
 //! then stream it through ingest, profiling and 20 quality rules, and report
 //! rows per second and peak memory (VmHWM).
 //!
-//! `cargo run --release -p govops-data --example bench_quality -- [rows] [dir]`
+//! `cargo run --release -p govops-data --example bench_quality -- [rows] [dir] [parquet]`
 //!
 //! With `GOVOPS_BENCH_JSON=path` the full profile and report are written
 //! there as JSON (to compare results before and after a change).
 //!
-//! Ingest, profiling and rules run as a three-stage pipeline on their own
-//! threads (batches are shared, not copied), which is how the platform's
-//! background job uses the crate on a two-core machine. Each stage also
-//! spreads its work over the rayon pool (one thread per core): ingest
-//! converts chunks of records, profiling its columns and the rules run side
-//! by side. The per-stage busy times printed therefore overlap and include
-//! waiting for the shared pool.
+//! The batches go through `govops_data::scan`, as the platform's uploads
+//! do: the reading thread and one helper per further core share the
+//! profiled columns and the rules (`THREADS=n` sets the thread count; the
+//! default is one per core).
 
 mod bench_setup;
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
-use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
+use govops_data::DataError;
 use govops_data::cell::{civil_from_days, days_from_civil};
-use govops_data::ingest::{CsvOptions, CsvReader};
+use govops_data::ingest::{CsvOptions, CsvReader, read_parquet, write_parquet};
 use govops_data::profile::Profiler;
 use govops_data::quality::QualityRun;
+use govops_data::scan::scan;
 use govops_ids::{CreditCode, ResidentId};
+
+/// Bad rows the CSV reader reported (read when the stream ends).
+static BAD_ROWS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 const STATUS: [&str; 3] = ["active", "closed", "suspended"];
 const NAMES: [&str; 8] = [
@@ -152,64 +153,90 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let (rules, refs, now) = bench_setup::rules_and_references()?;
 
-    let start = Instant::now();
-    let reader = CsvReader::new(BufReader::new(File::open(&path)?), CsvOptions::default())?;
-    let schema = reader.schema();
-    let (to_profile, profile_rx) = sync_channel::<arrow_array::RecordBatch>(4);
-    let (to_rules, rules_rx) = sync_channel::<arrow_array::RecordBatch>(4);
-    let (report, profile, bad) =
-        std::thread::scope(|s| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
-            let profiler = s.spawn(|| {
-                let mut p = Profiler::new(&schema);
-                let mut busy = 0.0;
-                for b in profile_rx {
-                    let t = Instant::now();
-                    p.push_batch(&b);
-                    busy += t.elapsed().as_secs_f64();
-                }
-                eprintln!("profile stage busy {busy:.2}s");
-                p.finish()
-            });
-            let checker = s.spawn(|| -> Result<_, String> {
-                let mut run =
-                    QualityRun::new(&rules, &schema, &refs, now).map_err(|e| format!("{e:?}"))?;
-                let mut busy = 0.0;
-                for b in rules_rx {
-                    let t = Instant::now();
-                    run.push_batch(&b);
-                    busy += t.elapsed().as_secs_f64();
-                }
-                eprintln!("rules stage busy {busy:.2}s");
-                Ok(run.finish())
-            });
-            let mut reader = reader;
-            let mut busy = 0.0;
-            loop {
-                let t = Instant::now();
-                let Some(batch) = reader.next_batch()? else {
-                    break;
-                };
-                busy += t.elapsed().as_secs_f64();
-                if to_profile.send(batch.clone()).is_err() || to_rules.send(batch).is_err() {
-                    break;
-                }
+    // `parquet` as the third argument: the dataset as the platform stores it
+    // (written once from the CSV, like an upload), read back and checked
+    // as a re-run of the rules on a stored version does.
+    let parquet = args.next().as_deref() == Some("parquet");
+    let mut bad = 0;
+    let source: Box<dyn Iterator<Item = Result<arrow_array::RecordBatch, DataError>> + Send>;
+    let start;
+    let schema;
+    if parquet {
+        let stored = dir.join(format!("govops_bench_{rows}.parquet"));
+        if !stored.exists() {
+            let t = Instant::now();
+            let mut reader =
+                CsvReader::new(BufReader::new(File::open(&path)?), CsvOptions::default())?;
+            let schema = reader.schema();
+            let batches = std::iter::from_fn(|| reader.next_batch().transpose());
+            write_parquet(BufWriter::new(File::create(&stored)?), schema, batches)?;
+            eprintln!(
+                "stored {} in {:.1}s",
+                stored.display(),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        start = Instant::now();
+        let (s, batches) = read_parquet(File::open(&stored)?, 16_384)?;
+        schema = s;
+        source = Box::new(batches);
+    } else {
+        start = Instant::now();
+        let mut reader = CsvReader::new(BufReader::new(File::open(&path)?), CsvOptions::default())?;
+        schema = reader.schema();
+        let mut done = false;
+        source = Box::new(std::iter::from_fn(move || {
+            if done {
+                return None;
             }
-            eprintln!("ingest stage busy {busy:.2}s");
-            drop((to_profile, to_rules));
-            let bad = reader.bad_rows().len();
-            let profile = profiler.join().map_err(|_| "profiler thread failed")?;
-            let report = checker.join().map_err(|_| "rules thread failed")??;
-            Ok((report, profile, bad))
-        })
-        .map_err(|e| e.to_string())?;
+            let next = reader.next_batch().transpose();
+            if next.is_none() {
+                done = true;
+                BAD_ROWS.store(
+                    reader.bad_rows().len(),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+            }
+            next
+        }));
+    }
+    let threads = std::env::var("THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(2);
+    let mut profiler = Profiler::new(&schema);
+    let mut run = QualityRun::new(&rules, &schema, &refs, now).map_err(|e| format!("{e:?}"))?;
+    let consumed = scan(
+        threads,
+        Some(&mut profiler),
+        Some(&mut run),
+        source,
+        |batches| {
+            // The platform writes each batch to Parquet here; the bench only
+            // takes them.
+            for b in batches {
+                b?;
+            }
+            Ok::<_, DataError>(())
+        },
+    );
+    consumed?;
+    let (report, profile) = (run.finish(), profiler.finish());
     let secs = start.elapsed().as_secs_f64();
+    bad += BAD_ROWS.load(std::sync::atomic::Ordering::Relaxed);
 
     #[allow(clippy::cast_precision_loss)]
     let rate = report.rows as f64 / secs;
     println!(
-        "file: {} ({:.0} MiB), rows {}, bad rows {bad}",
+        "file: {} ({:.0} MiB){}, rows {}, bad rows {bad}",
         path.display(),
         size as f64 / 1_048_576.0,
+        if parquet {
+            ", read from its Parquet copy"
+        } else {
+            ""
+        },
         report.rows
     );
     println!(

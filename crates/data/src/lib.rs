@@ -24,5 +24,6 @@ pub mod mask;
 pub mod profile;
 pub mod quality;
 pub mod repair;
+pub mod scan;
 
 pub use error::DataError;

@@ -83,16 +83,24 @@ fn read(bytes: &[u8], batch_size: usize) -> (Vec<RecordBatch>, Vec<BadRow>) {
     (batches, r.bad_rows().to_vec())
 }
 
-fn results(batches: &[RecordBatch]) -> String {
-    let schema = batches[0].schema();
-    let profile = profile_batches(&schema, batches);
-    let rules = RuleSet::parse(RULES).unwrap();
+/// The bench's rules, the district reference set and the time they run at.
+fn setup() -> (RuleSet, HashMap<String, ReferenceSet>, time::OffsetDateTime) {
     let mut refs = HashMap::new();
     refs.insert(
         "districts".to_owned(),
         ReferenceSet::from_pairs(["110101", "110102"].iter().map(|d| (*d, None::<&str>))),
     );
-    let now = time::macros::datetime!(2024-07-01 00:00 UTC);
+    (
+        RuleSet::parse(RULES).unwrap(),
+        refs,
+        time::macros::datetime!(2024-07-01 00:00 UTC),
+    )
+}
+
+fn results(batches: &[RecordBatch]) -> String {
+    let schema = batches[0].schema();
+    let profile = profile_batches(&schema, batches);
+    let (rules, refs, now) = setup();
     let mut run = QualityRun::new(&rules, &schema, &refs, now).unwrap();
     for b in batches {
         run.push_batch(b);
@@ -130,6 +138,71 @@ fn batch_size_changes_nothing() {
         assert_eq!(one, whole[0], "batch size {size}");
         assert_eq!(results(&batches), expected, "batch size {size}");
     }
+}
+
+/// `scan` on any number of threads gives what one thread pushing batch
+/// after batch gives. Small batches mean many rebalancing meetings, so
+/// columns and rules move between threads mid-stream.
+#[test]
+fn scanning_on_several_threads_changes_nothing() {
+    let bytes = messy_csv(12_000);
+    let (whole, _) = read(&bytes, 1 << 20);
+    let expected = results(&whole);
+    let schema = whole[0].schema();
+    let (rules, refs, now) = setup();
+    for (threads, size) in [(1, 999), (2, 7), (2, 4_096), (3, 31), (5, 1)] {
+        let (batches, _) = read(&bytes, size);
+        let mut profiler = govops_data::profile::Profiler::new(&schema);
+        let mut run = QualityRun::new(&rules, &schema, &refs, now).unwrap();
+        let stream = batches.iter().cloned().map(Ok::<_, String>);
+        let seen =
+            govops_data::scan::scan(threads, Some(&mut profiler), Some(&mut run), stream, |b| {
+                b.map(|b| b.unwrap().num_rows()).sum::<usize>()
+            });
+        assert_eq!(seen, whole[0].num_rows(), "{threads} threads, batch {size}");
+        let mut out = serde_json::to_string_pretty(&profiler.finish()).unwrap();
+        write!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&run.finish()).unwrap()
+        )
+        .unwrap();
+        assert_eq!(out, expected, "{threads} threads, batch {size}");
+    }
+}
+
+/// An error from the stream reaches the caller, and what came before it is
+/// profiled and checked; a caller that stops early leaves the rest unread.
+#[test]
+fn scan_passes_errors_on_and_stops_where_the_caller_stops() {
+    let bytes = messy_csv(3_000);
+    let (batches, _) = read(&bytes, 100);
+    let schema = batches[0].schema();
+    let (rules, refs, now) = setup();
+    let mut run = QualityRun::new(&rules, &schema, &refs, now).unwrap();
+    let stream = batches
+        .iter()
+        .take(5)
+        .cloned()
+        .map(Ok)
+        .chain(std::iter::once(Err("disk gone")))
+        .chain(batches.iter().skip(5).cloned().map(Ok));
+    let got = govops_data::scan::scan(2, None, Some(&mut run), stream, |b| {
+        b.collect::<Result<Vec<_>, _>>().map(|v| v.len())
+    });
+    assert_eq!(got, Err("disk gone"));
+    assert_eq!(run.finish().rows, 500);
+    let mut profiler = govops_data::profile::Profiler::new(&schema);
+    let read_batches = std::sync::atomic::AtomicUsize::new(0);
+    let stream = batches.iter().cloned().map(|b| {
+        read_batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok::<_, ()>(b)
+    });
+    govops_data::scan::scan(2, Some(&mut profiler), None, stream, |b| {
+        b.take(3).for_each(drop);
+    });
+    assert_eq!(profiler.finish().rows, 300);
+    assert_eq!(read_batches.into_inner(), 3);
 }
 
 #[test]

@@ -20,7 +20,7 @@ pub use semantic::{
     SEMANTIC_SAMPLE, SEMANTIC_THRESHOLD, SemanticCounter, SemanticMatch, SemanticType,
 };
 
-use column::ColumnState;
+pub(crate) use column::ColumnState;
 
 /// Distinct values counted exactly per column; above this the count comes
 /// from HyperLogLog and the top-values table stops admitting new values.
@@ -72,6 +72,12 @@ impl Profiler {
             .par_iter_mut()
             .zip(batch.columns().par_iter())
             .for_each(|(state, array)| state.push(array));
+    }
+
+    /// The rows pushed so far and each column's state in schema order, for
+    /// [`crate::scan`], which counts the rows and pushes the columns itself.
+    pub(crate) fn parts_mut(&mut self) -> (&mut u64, &mut [ColumnState]) {
+        (&mut self.rows, &mut self.columns)
     }
 
     /// The profile of everything pushed.

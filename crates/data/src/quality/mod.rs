@@ -25,4 +25,5 @@ pub use report::{DimensionScore, FailSample, QualityReport, RuleOutcome};
 pub use rule::{Check, CmpOp, Dimension, Format, Rule};
 pub use ruleset::{RuleError, RuleSet};
 pub use run::QualityRun;
+pub(crate) use run::{Compiled, eval as eval_rule};
 pub use suggest::suggest_rules;

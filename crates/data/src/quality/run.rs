@@ -64,7 +64,8 @@ enum State<'r> {
     },
 }
 
-struct Compiled<'r> {
+/// One rule, ready to run, with its running state.
+pub(crate) struct Compiled<'r> {
     rule: Rule,
     columns: Vec<usize>,
     state: State<'r>,
@@ -223,6 +224,12 @@ impl<'r> QualityRun<'r> {
             .with_max_len(1)
             .for_each(|c| eval(c, batch.columns(), base));
         self.rows += batch.num_rows() as u64;
+    }
+
+    /// The rows checked so far and each rule with its state in rule-set
+    /// order, for [`crate::scan`], which counts the rows and runs the rules.
+    pub(crate) fn parts_mut(&mut self) -> (&mut u64, &mut [Compiled<'r>]) {
+        (&mut self.rows, &mut self.rules)
     }
 
     /// The report over every batch pushed.
@@ -497,7 +504,8 @@ fn insert_hash(seen: &mut HashTable<u64>, h: u64) -> bool {
     }
 }
 
-fn eval(c: &mut Compiled<'_>, columns: &[ArrayRef], base: u64) {
+/// Checks one batch's `columns` with one rule; `base` is the rows before it.
+pub(crate) fn eval(c: &mut Compiled<'_>, columns: &[ArrayRef], base: u64) {
     let (buf, buf2) = (&mut c.buf, &mut c.buf2);
     let t = &mut c.tally;
     let row = |i: usize| base + i as u64 + 1;
