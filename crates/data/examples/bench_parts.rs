@@ -6,6 +6,7 @@
 //! A path ending in `.parquet` is read as a stored dataset instead (ingest is
 //! then decoding Parquet).
 //!
+//! `PER_RULE=1` also times the rules one by one.
 //! `PER_COLUMN=1` also times profiling column by column (`ONLY=<index>`: one
 //! column); `BATCH=<rows>` sets the batch size.
 
@@ -74,6 +75,34 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         check = check.min(t.elapsed().as_secs_f64());
     }
     println!("ingest {ingest:.3}s profile {profile:.3}s rules {check:.3}s");
+    if std::env::var_os("PER_RULE").is_some() {
+        let (batches, schema, _) =
+            pool.install(|| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+                let mut reader = CsvReader::new(BufReader::new(File::open(&path)?), options())?;
+                let batches = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
+                Ok((batches, reader.schema(), 0))
+            })?;
+        for rule in &rules.rules {
+            let one = govops_data::quality::RuleSet {
+                rules: vec![rule.clone()],
+            };
+            let mut best = f64::MAX;
+            for _ in 0..runs {
+                let t = Instant::now();
+                pool.install(|| -> Result<(), String> {
+                    let mut run =
+                        QualityRun::new(&one, &schema, &refs, now).map_err(|e| format!("{e:?}"))?;
+                    for b in &batches {
+                        run.push_batch(b);
+                    }
+                    std::hint::black_box(run.finish());
+                    Ok(())
+                })?;
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            println!("  rule {:<20} {:.4}s", rule.id, best);
+        }
+    }
     if std::env::var_os("PER_COLUMN").is_some() {
         let mut reader = CsvReader::new(BufReader::new(File::open(&path)?), options())?;
         let mut batches = Vec::new();

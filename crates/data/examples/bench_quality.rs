@@ -23,7 +23,7 @@ use govops_data::cell::{civil_from_days, days_from_civil};
 use govops_data::ingest::{CsvOptions, CsvReader, read_parquet, write_parquet};
 use govops_data::profile::Profiler;
 use govops_data::quality::QualityRun;
-use govops_data::scan::scan;
+use govops_data::scan::{default_threads, scan};
 use govops_ids::{CreditCode, ResidentId};
 
 /// Bad rows the CSV reader reported (read when the stream ends).
@@ -203,8 +203,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let threads = std::env::var("THREADS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
-        .unwrap_or(2);
+        .unwrap_or_else(default_threads);
     let mut profiler = Profiler::new(&schema);
     let mut run = QualityRun::new(&rules, &schema, &refs, now).map_err(|e| format!("{e:?}"))?;
     let consumed = scan(

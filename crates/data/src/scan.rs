@@ -45,6 +45,23 @@ pub const REBALANCE_EVERY: u64 = 64;
 /// units stay where they are (moving them costs a wait).
 pub const WORTH_MOVING: u64 = 3;
 
+/// The threads a scan should use here: one per core the process may use.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// The batches [`scan`] hands to its caller, in order, each one already
+/// handed to the units.
+pub struct Batches<'s, E>(&'s mut (dyn Iterator<Item = Result<RecordBatch, E>> + Send));
+
+impl<E> Iterator for Batches<'_, E> {
+    type Item = Result<RecordBatch, E>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next()
+    }
+}
+
 /// A unit of work: one profiled column or one rule.
 enum Unit<'a, 'r> {
     Column(usize, &'a mut crate::profile::ColumnState),
@@ -105,7 +122,7 @@ pub fn scan<E, T>(
     profiler: Option<&mut Profiler>,
     run: Option<&mut QualityRun<'_>>,
     batches: impl Iterator<Item = Result<RecordBatch, E>> + Send,
-    consume: impl FnOnce(&mut dyn Iterator<Item = Result<RecordBatch, E>>) -> T + Send,
+    consume: impl FnOnce(Batches<'_, E>) -> T + Send,
 ) -> T
 where
     T: Send,
@@ -159,7 +176,7 @@ where
             left_at: None,
             done: false,
         };
-        consume(&mut reader)
+        consume(Batches(&mut reader))
     };
     let helper = |jobs: Receiver<Job>, finished: Sender<u64>| {
         for job in jobs {

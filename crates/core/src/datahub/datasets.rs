@@ -672,31 +672,29 @@ impl Platform {
                 )),
                 None => None,
             };
-            // One pass: each batch is profiled, checked and written, then dropped.
+            // One pass: each batch is profiled, checked and written, then dropped; the
+            // profiled columns and the rules are spread over the cores.
             let mut failure: Option<CoreError> = None;
             let mut pending = Some(first);
-            let stream = std::iter::from_fn(|| {
-                let next = match pending.take() {
-                    Some(b) => Some(b),
-                    None => match src.next_batch() {
-                        Ok(b) => b,
-                        Err(e) => {
-                            failure = Some(e);
-                            return Some(Err(govops_data::DataError::Io(std::io::Error::other(
-                                "the upload stopped",
-                            ))));
-                        }
-                    },
-                };
-                next.map(|b| {
-                    profiler.push_batch(&b);
-                    if let Some((_, r)) = run.as_mut() {
-                        r.push_batch(&b);
+            let stream = std::iter::from_fn(|| match pending.take() {
+                Some(b) => Some(Ok(b)),
+                None => match src.next_batch() {
+                    Ok(b) => b.map(Ok),
+                    Err(e) => {
+                        failure = Some(e);
+                        Some(Err(govops_data::DataError::Io(std::io::Error::other(
+                            "the upload stopped",
+                        ))))
                     }
-                    Ok(b)
-                })
+                },
             });
-            let stored = files.store_iter(schema.clone(), stream);
+            let stored = govops_data::scan::scan(
+                govops_data::scan::default_threads(),
+                Some(&mut profiler),
+                run.as_mut().map(|(_, r)| r),
+                stream,
+                |batches| files.store_iter(schema.clone(), batches),
+            );
             if let Some(e) = failure {
                 return Err(e);
             }

@@ -137,6 +137,31 @@ impl DataFiles {
         })
     }
 
+    /// Opens a version for reading batch by batch (row group by row group), so that
+    /// a version of any size is read in bounded memory. Blocking: call from
+    /// `spawn_blocking`. Only the door, the read models that mask what they show and
+    /// the quality runs (which keep no cell but their failing samples) may call this.
+    pub(super) fn open(
+        &self,
+        sha256: &str,
+    ) -> Result<(
+        SchemaRef,
+        impl Iterator<Item = std::result::Result<RecordBatch, govops_data::DataError>> + Send + use<>,
+    )> {
+        let path = self.path_of(sha256)?;
+        let file = std::fs::File::open(&path).map_err(|e| io_error("open", &path, e))?;
+        govops_data::ingest::read_parquet(
+            file,
+            govops_data::ingest::CsvOptions::default().batch_size,
+        )
+        .map_err(|e| super::data_error("datahub.read", e))
+    }
+
+    /// A version's schema, from the file's footer only.
+    pub(super) fn schema(&self, sha256: &str) -> Result<SchemaRef> {
+        self.open(sha256).map(|(schema, _)| schema)
+    }
+
     /// Reads a whole version. Blocking: call from `spawn_blocking`. Only the door and
     /// the read models that mask what they show may call this.
     pub(super) fn read(&self, sha256: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {

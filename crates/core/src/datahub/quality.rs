@@ -99,19 +99,25 @@ pub(crate) fn start_run<'r>(
     QualityRun::new(&rules, schema, references, now).map_err(|e| rule_problems(&e))
 }
 
-/// Runs rule-set text over batches. Blocking.
+/// Runs rule-set text over a stream of batches, on every core ([`govops_data::scan`]).
+/// Blocking.
 pub(crate) fn run_rules(
     revision: i64,
     text: &str,
     schema: &SchemaRef,
-    batches: &[RecordBatch],
+    batches: impl Iterator<Item = std::result::Result<RecordBatch, govops_data::DataError>> + Send,
     references: &References,
     now: OffsetDateTime,
 ) -> Result<PreparedRun> {
     let mut run = start_run(text, schema, references, now)?;
-    for b in batches {
-        run.push_batch(b);
-    }
+    govops_data::scan::scan(
+        govops_data::scan::default_threads(),
+        None,
+        Some(&mut run),
+        batches,
+        |mut batches| batches.try_for_each(|b| b.map(drop)),
+    )
+    .map_err(|e| super::data_error("datahub.read", e))?;
     Ok(finish_run(revision, run))
 }
 
@@ -284,8 +290,8 @@ impl Platform {
             let body = text.to_string();
             let now = self.now();
             blocking(move || {
-                let (schema, _) = files.read(&sha)?;
-                run_rules(0, &body, &schema, &[], &references, now).map(|_| ())
+                let schema = files.schema(&sha)?;
+                start_run(&body, &schema, &references, now).map(|_| ())
             })
             .await?;
         } else {
@@ -357,8 +363,8 @@ impl Platform {
         let files = self.datafiles();
         let now = self.now();
         let run = blocking(move || {
-            let (schema, batches) = files.read(&sha)?;
-            run_rules(rev, &text, &schema, &batches, &references, now)
+            let (schema, batches) = files.open(&sha)?;
+            run_rules(rev, &text, &schema, batches, &references, now)
         })
         .await?;
         let actor = actor.to_string();

@@ -274,6 +274,15 @@ impl<'r> QualityRun<'r> {
                             }
                         }
                     }
+                    (Check::Duplicate { .. }, State::Seen(seen)) => {
+                        let (found, first) = seen.finish();
+                        tally.failed += found;
+                        tally.samples.extend(
+                            first
+                                .into_iter()
+                                .map(|(row, value)| FailSample { row, value }),
+                        );
+                    }
                     (
                         _,
                         State::Done {
@@ -436,57 +445,153 @@ fn range_typed(
 }
 
 /// Bits of a key hash that choose its part of [`SeenKeys`].
-const PART_BITS: u32 = 6;
+const PART_BITS: u32 = 10;
+
+/// Keys a part holds back before they are looked up together.
+const FLUSH_AT: usize = 512;
+
+/// Batches whose key column may be kept for samples; past this every part
+/// is looked up at once, so memory stays bounded however wide the key.
+const MAX_KEPT: usize = 64;
+
+/// A key waiting in its part: its hash, its batch (counted from the first
+/// batch still kept) and its index in that batch.
+#[derive(Clone, Copy)]
+struct Pending {
+    hash: u64,
+    batch: u64,
+    index: u32,
+}
+
+/// One part of [`SeenKeys`]: the hashes seen, and the keys not yet looked up.
+#[derive(Default)]
+struct Part {
+    table: HashTable<u64>,
+    pending: Vec<Pending>,
+}
 
 /// The key hashes a duplicate check has seen, split by their top bits into
-/// parts. A batch's hashes are grouped by part (keeping row order within
-/// each) and the parts filled in parallel: each key always lands in the same
-/// part and each part sees its keys in row order, so the rows that fail are
-/// exactly those a single table would give, while each part's table is
-/// small enough to stay in cache far better than one table of every key.
+/// [`1 << PART_BITS`](PART_BITS) parts. A key waits in its part until the
+/// part holds [`FLUSH_AT`] of them; then they are looked up and added in row
+/// order while that part's table (a few hundred KiB even at ten million
+/// keys) is in the cache. One table of every key, probed key by key, missed
+/// the cache on almost every probe past a million keys.
+///
+/// Each key always lands in the same part and each part sees its keys in
+/// row order, so the rows that fail are exactly those one table would give:
+/// a row fails when its key's hash was met in an earlier row. Failures are
+/// found part by part, out of row order, so the first [`SAMPLES`] by row
+/// are kept aside with their text; the key column of each batch with a key
+/// still waiting is kept to read that text from.
 struct SeenKeys {
-    parts: Vec<HashTable<u64>>,
+    parts: Vec<Part>,
+    /// Per batch still kept (the first is batch number `first_batch`): the
+    /// number of its first row (0-based) and, for a one-column key, that
+    /// column, for the samples' text.
+    batches: std::collections::VecDeque<(u64, Option<ArrayRef>)>,
+    first_batch: u64,
+    /// Duplicates found so far.
+    found: u64,
+    /// The first failing rows found so far, ascending, at most [`SAMPLES`]:
+    /// (row number, 1-based; text of a one-column key).
+    first: Vec<(u64, Option<String>)>,
 }
 
 impl SeenKeys {
     fn new() -> Self {
         Self {
-            parts: (0..1 << PART_BITS).map(|_| HashTable::new()).collect(),
+            parts: (0..1 << PART_BITS).map(|_| Part::default()).collect(),
+            batches: std::collections::VecDeque::new(),
+            first_batch: 0,
+            found: 0,
+            first: Vec::new(),
         }
     }
 
-    /// Adds `(hash, row)` pairs given in row order; returns, ascending, the
-    /// rows whose hash was already seen (earlier in this batch included).
-    fn insert_batch(&mut self, hashes: &[(u64, usize)]) -> Vec<usize> {
-        let part = |h: u64| (h >> (64 - PART_BITS)) as usize;
-        let mut bounds = vec![0usize; self.parts.len() + 1];
-        for &(h, _) in hashes {
-            bounds[part(h) + 1] += 1;
+    /// Adds a batch's `(hash, index)` pairs, given in row order; `base` is
+    /// the rows before the batch, `key` its key column when the key is one
+    /// column. Parts that fill up are looked up now; the others wait.
+    fn add_batch(&mut self, hashes: &[(u64, usize)], base: u64, key: Option<&ArrayRef>) {
+        let batch = self.first_batch + self.batches.len() as u64;
+        self.batches.push_back((base, key.cloned()));
+        for &(hash, index) in hashes {
+            let p = (hash >> (64 - PART_BITS)) as usize;
+            let Some(part) = self.parts.get_mut(p) else {
+                continue;
+            };
+            part.pending.push(Pending {
+                hash,
+                batch,
+                index: u32::try_from(index).unwrap_or(u32::MAX),
+            });
+            if part.pending.len() >= FLUSH_AT {
+                self.flush(p);
+            }
         }
-        for p in 1..bounds.len() {
-            bounds[p] += bounds[p - 1];
+        if self.batches.len() > MAX_KEPT {
+            for p in 0..self.parts.len() {
+                self.flush(p);
+            }
         }
-        let mut next = bounds.clone();
-        let mut grouped = vec![(0u64, 0usize); hashes.len()];
-        for &(h, row) in hashes {
-            let p = part(h);
-            grouped[next[p]] = (h, row);
-            next[p] += 1;
+        self.release();
+    }
+
+    /// Looks up and adds part `p`'s waiting keys, in row order.
+    fn flush(&mut self, p: usize) {
+        let Some(part) = self.parts.get_mut(p) else {
+            return;
+        };
+        let mut pending = std::mem::take(&mut part.pending);
+        for k in &pending {
+            if insert_hash(&mut part.table, k.hash) {
+                continue;
+            }
+            self.found += 1;
+            let Some((base, key)) = usize::try_from(k.batch - self.first_batch)
+                .ok()
+                .and_then(|b| self.batches.get(b))
+            else {
+                continue;
+            };
+            let row = base + u64::from(k.index) + 1;
+            let wanted = self.first.len() < SAMPLES || self.first.last().is_some_and(|l| row < l.0);
+            if wanted {
+                let mut text = String::new();
+                let text = key
+                    .as_ref()
+                    .filter(|a| cell_text(a, k.index as usize, &mut text))
+                    .map(|_| text);
+                let at = self.first.partition_point(|f| f.0 < row);
+                self.first.insert(at, (row, text));
+                self.first.truncate(SAMPLES);
+            }
         }
-        let mut dups: Vec<usize> = self
+        pending.clear();
+        if let Some(part) = self.parts.get_mut(p) {
+            part.pending = pending;
+        }
+    }
+
+    /// Drops the kept key columns of batches that no waiting key is from.
+    fn release(&mut self) {
+        let oldest = self
             .parts
-            .par_iter_mut()
-            .enumerate()
-            .flat_map_iter(|(p, table)| {
-                grouped[bounds[p]..bounds[p + 1]]
-                    .iter()
-                    .filter(|&&(h, _)| !insert_hash(table, h))
-                    .map(|&(_, row)| row)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        dups.sort_unstable();
-        dups
+            .iter()
+            .filter_map(|p| p.pending.first().map(|k| k.batch))
+            .min()
+            .unwrap_or(self.first_batch + self.batches.len() as u64);
+        while self.first_batch < oldest && self.batches.pop_front().is_some() {
+            self.first_batch += 1;
+        }
+    }
+
+    /// Looks up every waiting key; returns the duplicates found and the
+    /// first failing rows with their text.
+    fn finish(mut self) -> (u64, Vec<(u64, Option<String>)>) {
+        for p in 0..self.parts.len() {
+            self.flush(p);
+        }
+        (self.found, self.first)
     }
 }
 
@@ -685,14 +790,12 @@ pub(crate) fn eval(c: &mut Compiled<'_>, columns: &[ArrayRef], base: u64) {
                 }
             }
             t.evaluated += hashes.len() as u64;
-            for i in seen.insert_batch(&hashes) {
-                if t.samples.len() < SAMPLES && keys.len() == 1 {
-                    cell_text(keys[0], i, buf);
-                    t.fail(row(i), Some(buf));
-                } else {
-                    t.fail(row(i), None);
-                }
-            }
+            let single = if let [key] = keys.as_slice() {
+                Some(*key)
+            } else {
+                None
+            };
+            seen.add_batch(&hashes, base, single);
         }
         (Check::Freshness { .. }, State::Newest(newest)) => {
             *newest = (*newest).max(newest_micros(col(0), buf));
@@ -776,28 +879,57 @@ pub(crate) fn eval(c: &mut Compiled<'_>, columns: &[ArrayRef], base: u64) {
 mod tests {
     use super::*;
 
+    /// Keys held back in parts and looked up later fail the same rows as
+    /// one set probed row by row: the same count, and the same first rows
+    /// with the same text.
     #[test]
     fn split_key_set_fails_the_same_rows_as_one_set() {
+        use arrow_array::StringArray;
         use rand::{Rng, SeedableRng};
+        use std::sync::Arc;
         let mut rng = rand::rngs::StdRng::seed_from_u64(11);
-        let mut split = SeenKeys::new();
-        let mut one = HashSet::new();
-        for batch in 0..20 {
-            let n = [1, 0, 5_000, 77, 20_000][batch % 5];
-            let hashes: Vec<(u64, usize)> = (0..n)
-                .map(|row| {
-                    let key: u64 = rng.gen_range(0..30_000);
+        // Few keys (many duplicates), many keys over enough batches that
+        // parts fill up and are looked up mid-stream, and a handful.
+        for (keys, batches) in [(30_000u64, 20), (4_000_000, 25), (50, 3)] {
+            let mut split = SeenKeys::new();
+            let mut one = HashSet::new();
+            let (mut failed, mut first) = (0u64, Vec::new());
+            let mut base = 0u64;
+            for batch in 0..batches {
+                let n = if keys == 4_000_000 && batch > 0 {
+                    60_000
+                } else {
+                    [1, 0, 5_000, 77, 20_000, 60_000][batch % 6]
+                };
+                let texts: Vec<Option<String>> = (0..n)
+                    .map(|_| (rng.gen_range(0..9) != 0).then(|| rng.gen_range(0..keys).to_string()))
+                    .collect();
+                let array: ArrayRef = Arc::new(StringArray::from(texts.clone()));
+                let mut hashes = Vec::new();
+                for (i, t) in texts.iter().enumerate() {
+                    let Some(t) = t else { continue };
                     let mut h = FastHasher::default();
-                    h.write_u64(key);
-                    (h.finish(), row)
-                })
-                .collect();
-            let expected: Vec<usize> = hashes
-                .iter()
-                .filter(|(h, _)| !one.insert(*h))
-                .map(|&(_, row)| row)
-                .collect();
-            assert_eq!(split.insert_batch(&hashes), expected, "batch {batch}");
+                    h.write(t.as_bytes());
+                    let h = h.finish();
+                    hashes.push((h, i));
+                    if !one.insert(h) {
+                        failed += 1;
+                        if first.len() < SAMPLES {
+                            first.push((base + i as u64 + 1, Some(t.clone())));
+                        }
+                    }
+                }
+                split.add_batch(&hashes, base, Some(&array));
+                base += n as u64;
+            }
+            assert!(failed > 0);
+            if keys == 4_000_000 {
+                // Parts were looked up mid-stream, and the key columns of
+                // the batches no waiting key is from were let go.
+                assert!(split.parts.iter().any(|p| !p.table.is_empty()));
+                assert!(split.batches.len() < batches, "{}", split.batches.len());
+            }
+            assert_eq!(split.finish(), (failed, first), "{keys} keys");
         }
     }
 
