@@ -243,7 +243,7 @@ pub(crate) struct ColumnState {
     text_entries: Vec<TextEntry>,
     num_counts: HashTable<(i64, u64)>,
     overflow: bool,
-    /// Once the text table is full (and so fixed), one bit per
+    /// Once the exact-count table is full (and so fixed), one bit per
     /// [`FILTER_BITS`] slot for each hash in it: a value whose bit is clear
     /// is surely not in the table, and is decided without probing it. Most
     /// values of an identifier column are new, and the probe's cache misses
@@ -361,13 +361,35 @@ impl ColumnState {
         let hash = number_hash(key);
         self.hll.add_hash(hash);
         self.welford.add(x);
+        if self.surely_new(hash) {
+            return;
+        }
         if let Some(c) = self.num_counts.find_mut(hash, |e| e.0 == key) {
             c.1 += 1;
         } else if self.num_counts.len() < EXACT_DISTINCT_BOUND {
             self.num_counts
                 .insert_unique(hash, (key, 1), |e| number_hash(e.0));
-        } else {
+        } else if !self.overflow {
             self.overflow = true;
+            let hashes: Vec<u64> = self.num_counts.iter().map(|e| number_hash(e.0)).collect();
+            self.fill_filter(&hashes);
+        }
+    }
+
+    /// Whether the table is full and `hash` surely not in it (see `filter`).
+    fn surely_new(&self, hash: u64) -> bool {
+        let (word, bit) = filter_slot(hash);
+        self.filter.get(word).is_some_and(|w| w & (1 << bit) == 0)
+    }
+
+    /// Sets up the filter of a table that just became full, from its hashes.
+    fn fill_filter(&mut self, hashes: &[u64]) {
+        self.filter = vec![0; FILTER_BITS / 64];
+        for &h in hashes {
+            let (word, bit) = filter_slot(h);
+            if let Some(w) = self.filter.get_mut(word) {
+                *w |= 1 << bit;
+            }
         }
     }
 
@@ -375,9 +397,7 @@ impl ColumnState {
         let bytes = v.as_bytes();
         let hash = hash_bytes(bytes);
         let entries = &self.text_entries;
-        let (word, bit) = filter_slot(hash);
-        let surely_new = self.filter.get(word).is_some_and(|w| w & (1 << bit) == 0);
-        let found = if surely_new {
+        let found = if self.surely_new(hash) {
             None
         } else {
             self.text_counts
@@ -458,13 +478,8 @@ impl ColumnState {
                 .insert_unique(hash, (hash, index), |&(h, _)| h);
         } else if !self.overflow {
             self.overflow = true;
-            self.filter = vec![0; FILTER_BITS / 64];
-            for &(h, _) in &self.text_counts {
-                let (word, bit) = filter_slot(h);
-                if let Some(w) = self.filter.get_mut(word) {
-                    *w |= 1 << bit;
-                }
-            }
+            let hashes: Vec<u64> = self.text_counts.iter().map(|&(h, _)| h).collect();
+            self.fill_filter(&hashes);
         }
     }
 
@@ -685,6 +700,49 @@ mod tests {
             if prefix(&a) < prefix(&b) {
                 assert!(a < b, "{a:?} {b:?}");
             }
+        }
+    }
+
+    /// Once the exact-count table is full, values already in it are still
+    /// counted (the filter must never call a known value new), new ones are
+    /// not, and the distinct count falls back to the sketch.
+    #[test]
+    fn a_full_table_still_counts_its_own_values() {
+        use super::{ColumnState, EXACT_DISTINCT_BOUND};
+        use arrow_array::{ArrayRef, Int64Array, StringArray};
+        use std::sync::Arc;
+        let bound = EXACT_DISTINCT_BOUND as i64;
+        let mut values: Vec<i64> = (0..bound).collect();
+        for i in 0..20_000 {
+            values.push(bound + i);
+            if i % 100 == 0 {
+                values.push(5);
+            }
+            if i % 200 == 0 {
+                values.push(bound - 7);
+            }
+        }
+        let texts: Vec<String> = values.iter().map(|v| format!("v{v:06}")).collect();
+        let ints: ArrayRef = Arc::new(Int64Array::from(values));
+        let strs: ArrayRef = Arc::new(StringArray::from(texts));
+        for (array, five, seven) in [
+            (ints, "5".to_owned(), (bound - 7).to_string()),
+            (strs, "v000005".to_owned(), format!("v{:06}", bound - 7)),
+        ] {
+            let mut state = ColumnState::new("c", array.data_type());
+            for at in (0..array.len()).step_by(4_096) {
+                state.push(&array.slice(at, 4_096.min(array.len() - at)));
+            }
+            let profile = state.finish();
+            assert_eq!(profile.top_values[0], (five, 201));
+            assert_eq!(profile.top_values[1], (seven, 101));
+            assert!(profile.top_values[2..].iter().all(|(_, n)| *n == 1));
+            assert!(!profile.distinct_exact);
+            assert!(
+                profile.distinct.abs_diff(30_000) < 1_500,
+                "{}",
+                profile.distinct
+            );
         }
     }
 
