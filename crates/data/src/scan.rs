@@ -1,57 +1,54 @@
 //! One pass over a stream of batches that profiles them and checks a rule
-//! set, spread over a fixed number of threads by column and by rule.
+//! set on a fixed number of threads, the work shared out column by column
+//! and rule by rule as it comes.
 //!
 //! Every profiled column and every rule is a unit of work that must see the
-//! batches one after another in file order. Units are therefore not split;
-//! each is given to one thread, and each thread works through its own units
-//! batch after batch. The thread that reads the stream (and hands each batch
-//! to the caller, e.g. to be written as Parquet) takes fewer units, since
-//! reading is work too. No unit waits for another, so a thread may run a
-//! few batches ahead of the others (up to [`QUEUE`]).
+//! batches one after another in file order. A unit is never split; each
+//! keeps the number of the next batch it needs. Any thread may run a unit
+//! that is not running elsewhere and whose next batch has been read: it
+//! runs that batch (and the ones after it that are there, up to
+//! [`RUN_AHEAD`]), then lets the unit go. So each unit still sees every
+//! batch in order, one at a time, and the results are those of a single
+//! thread running the units one by one.
 //!
-//! Which thread has which unit depends on how long units took on earlier
-//! batches. After batch 1, 2, 4, ... and then every [`REBALANCE_EVERY`]
-//! batches, the reading thread works out an even split of the measured time
-//! per batch. If that shortens the busiest thread's time by more than
-//! [`WORTH_MOVING`] percent, it waits until every thread has finished every
-//! batch handed out so far, and units move. A unit moves only then, so each
-//! unit still sees every batch in order, and the results are those of a
-//! single thread running the units one by one, whatever the assignment.
+//! Only the calling thread reads the stream (and hands each batch to the
+//! caller, e.g. to be written as Parquet). It reads whenever fewer than
+//! [`WINDOW`] batches are still waiting for some unit, and otherwise runs
+//! units like the other threads. Threads look at the units from different
+//! ends, so a unit mostly stays on one thread and its tables in that core's
+//! cache; the work is balanced as it goes, whatever the units cost and
+//! however fast each core happens to be at the time.
 //!
 //! Why not the rayon pool: with a column or a rule per task, the pool's
 //! per-batch fork and join cost about a third more CPU per row on two cores
 //! (idle workers spinning, stage threads and pool workers time-sliced on the
-//! same cores) than the same work done by two threads that never wait for
-//! each other per batch. Nested parallel code (the CSV reader's UTF-8 checks,
-//! the duplicate check's parts) runs on a one-thread pool per thread here,
-//! so it does not start more threads than asked.
+//! same cores) than the same work done by threads that never wait for each
+//! other per batch. Nested parallel code (the CSV reader's UTF-8 checks)
+//! runs on a one-thread pool per thread here, so it does not start more
+//! threads than asked.
 
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
-use std::time::Instant;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use arrow_array::RecordBatch;
 
 use crate::profile::Profiler;
 use crate::quality::QualityRun;
 
-/// Batches a helper thread may be behind the reading thread.
-pub const QUEUE: usize = 4;
+/// Batches read but not yet seen by every unit, at most; the reading thread
+/// runs units instead of reading when this many are waiting.
+pub const WINDOW: u64 = 6;
 
-/// Batches between two rebalancing meetings, once the first ones are past.
-pub const REBALANCE_EVERY: u64 = 64;
-
-/// The gain, in percent of the busiest thread's time per batch, below which
-/// units stay where they are (moving them costs a wait).
-pub const WORTH_MOVING: u64 = 3;
+/// Batches a thread runs a unit on in one go, at most.
+pub const RUN_AHEAD: u64 = 4;
 
 /// The threads a scan should use here: one per core the process may use.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
-/// The batches [`scan`] hands to its caller, in order, each one already
-/// handed to the units.
+/// The batches [`scan`] hands to its caller, in order, as they are read.
 pub struct Batches<'s, E>(&'s mut (dyn Iterator<Item = Result<RecordBatch, E>> + Send));
 
 impl<E> Iterator for Batches<'_, E> {
@@ -68,17 +65,9 @@ enum Unit<'a, 'r> {
     Rule(&'a mut crate::quality::Compiled<'r>),
 }
 
-/// A unit with the time it took on the batches it ran since the last meeting.
-struct Slot<'a, 'r> {
-    unit: Unit<'a, 'r>,
-    nanos: u64,
-    batches: u64,
-}
-
-impl Slot<'_, '_> {
+impl Unit<'_, '_> {
     fn run(&mut self, batch: &RecordBatch, base: u64) {
-        let t = Instant::now();
-        match &mut self.unit {
+        match self {
             Unit::Column(c, state) => {
                 if let Some(array) = batch.columns().get(*c) {
                     state.push(array);
@@ -86,37 +75,222 @@ impl Slot<'_, '_> {
             }
             Unit::Rule(rule) => crate::quality::eval_rule(rule, batch.columns(), base),
         }
-        self.nanos = self.nanos.saturating_add(nanos(t.elapsed()));
-        self.batches += 1;
     }
 }
 
-/// A batch for a helper: its place in the stream, the rows before it, and
-/// the units the helper runs on it.
-struct Job {
-    seq: u64,
-    batch: RecordBatch,
-    base: u64,
-    units: std::sync::Arc<[usize]>,
+/// A unit, whether a thread has it, and the next batch it needs.
+struct Slot<'a, 'r> {
+    unit: Mutex<Unit<'a, 'r>>,
+    taken: AtomicBool,
+    next: AtomicU64,
 }
 
-/// The reading thread's line to one helper.
-struct Helper {
-    jobs: SyncSender<Job>,
-    /// The `seq` of each job the helper has finished.
-    finished: Receiver<u64>,
-    /// The last `seq` sent, and the last one finished.
-    sent: Option<u64>,
-    done: Option<u64>,
+/// The batches read and not yet seen by every unit.
+struct Window {
+    /// The number of `batches[0]`.
+    first: u64,
+    /// Each batch with the rows before it.
+    batches: VecDeque<(u64, RecordBatch)>,
+    /// Batches read so far.
+    read: u64,
+    /// No more batches will come (the stream ended or the caller stopped).
+    closed: bool,
+}
+
+/// What the threads share.
+struct Shared<'a, 'r> {
+    slots: Vec<Slot<'a, 'r>>,
+    window: Mutex<Window>,
+    /// Signalled when a batch is read, a unit is let go or the window closes.
+    changed: Condvar,
+    /// A thread panicked: the others stop waiting (the scope re-raises it).
+    failed: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A unit that panicked poisons nothing the others need: the panic itself
+    // is raised again when the scope joins that thread.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Marks the scan failed if the thread holding it unwinds, and wakes the
+/// others so they stop.
+struct PanicGuard<'s, 'a, 'r>(&'s Shared<'a, 'r>);
+
+impl Drop for PanicGuard<'_, '_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.failed.store(true, Ordering::SeqCst);
+            let mut w = lock(&self.0.window);
+            w.closed = true;
+            drop(w);
+            self.0.changed.notify_all();
+        }
+    }
+}
+
+impl Shared<'_, '_> {
+    /// The oldest batch some unit still needs.
+    fn oldest_needed(&self, read: u64) -> u64 {
+        self.slots
+            .iter()
+            .map(|s| s.next.load(Ordering::Acquire))
+            .min()
+            .unwrap_or(read)
+    }
+
+    /// Takes a unit whose next batch has been read, looking from the front
+    /// (`from_back` false) or the back of the list, and runs it on the
+    /// batches there are (at most [`RUN_AHEAD`]). False if none was free.
+    fn run_one(&self, from_back: bool) -> bool {
+        let read = lock(&self.window).read;
+        let n = self.slots.len();
+        for k in 0..n {
+            let i = if from_back { n - 1 - k } else { k };
+            let Some(slot) = self.slots.get(i) else {
+                continue;
+            };
+            if slot.next.load(Ordering::Acquire) >= read
+                || slot
+                    .taken
+                    .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
+                    .is_err()
+            {
+                continue;
+            }
+            // Taken: no other thread runs this unit until it is let go.
+            let mut next = slot.next.load(Ordering::Acquire);
+            let stop = read.min(next + RUN_AHEAD);
+            {
+                let mut unit = lock(&slot.unit);
+                while next < stop {
+                    let job = {
+                        let w = lock(&self.window);
+                        usize::try_from(next - w.first)
+                            .ok()
+                            .and_then(|k| w.batches.get(k))
+                            .cloned()
+                    };
+                    let Some((base, batch)) = job else { break };
+                    unit.run(&batch, base);
+                    next += 1;
+                    slot.next.store(next, Ordering::Release);
+                }
+            }
+            slot.taken.store(false, Ordering::Release);
+            // Under the lock, so that a thread about to wait sees the unit
+            // free or gets the signal.
+            drop(lock(&self.window));
+            self.changed.notify_all();
+            return true;
+        }
+        false
+    }
+
+    /// Whether every unit has seen every batch read.
+    fn all_done(&self, read: u64) -> bool {
+        self.oldest_needed(read) >= read
+    }
+
+    /// A helper thread: runs units until the window is closed and every
+    /// unit has seen every batch.
+    fn help(&self) {
+        let _guard = PanicGuard(self);
+        loop {
+            if self.failed.load(Ordering::SeqCst) {
+                return;
+            }
+            if self.run_one(false) {
+                continue;
+            }
+            // Nothing was free: wait for a batch or a unit to be let go
+            // (checked again under the lock, so no signal is missed).
+            let w = lock(&self.window);
+            if w.closed && self.all_done(w.read) {
+                return;
+            }
+            if self.any_free(w.read) {
+                continue;
+            }
+            drop(self.changed.wait(w).unwrap_or_else(PoisonError::into_inner));
+        }
+    }
+
+    /// Whether some unit is free and has a batch waiting.
+    fn any_free(&self, read: u64) -> bool {
+        self.slots
+            .iter()
+            .any(|s| s.next.load(Ordering::Acquire) < read && !s.taken.load(Ordering::Acquire))
+    }
+
+    /// Runs units on the reading thread until every unit has seen every
+    /// batch read (or some thread failed).
+    fn drain(&self) {
+        loop {
+            if self.failed.load(Ordering::SeqCst) {
+                return;
+            }
+            if self.run_one(true) {
+                continue;
+            }
+            let w = lock(&self.window);
+            if self.all_done(w.read) {
+                return;
+            }
+            if self.any_free(w.read) {
+                continue;
+            }
+            drop(self.changed.wait(w).unwrap_or_else(PoisonError::into_inner));
+        }
+    }
+
+    /// Adds a batch read, once the window has room (running units on this
+    /// thread until it has), and lets go of the batches every unit has seen.
+    fn push(&self, base: u64, batch: RecordBatch) {
+        loop {
+            if self.failed.load(Ordering::SeqCst) {
+                break;
+            }
+            let read = lock(&self.window).read;
+            if read - self.oldest_needed(read).min(read) < WINDOW {
+                break;
+            }
+            if self.run_one(true) {
+                continue;
+            }
+            let w = lock(&self.window);
+            if w.read - self.oldest_needed(w.read).min(w.read) < WINDOW || self.any_free(w.read) {
+                continue;
+            }
+            drop(self.changed.wait(w).unwrap_or_else(PoisonError::into_inner));
+        }
+        let mut w = lock(&self.window);
+        let oldest = self.oldest_needed(w.read);
+        while w.first < oldest && w.batches.pop_front().is_some() {
+            w.first += 1;
+        }
+        w.batches.push_back((base, batch));
+        w.read += 1;
+        drop(w);
+        self.changed.notify_all();
+    }
+
+    /// No more batches: wakes the helpers so they can finish and stop.
+    fn close(&self) {
+        let mut w = lock(&self.window);
+        w.closed = true;
+        drop(w);
+        self.changed.notify_all();
+    }
 }
 
 /// Profiles `batches` into `profiler` and checks them with `run` (either
 /// may be left out) on `threads` threads, the calling thread included.
 ///
-/// `consume` gets the batches, in order, after they have been handed to
-/// the units; what it returns is returned. It must take every batch (or
-/// stop at the first error): the profile and the run cover the batches it
-/// took. Errors from the stream are passed to it untouched.
+/// `consume` gets the batches, in order, as they are read; what it returns
+/// is returned, once every unit has seen every batch it took. It should take
+/// every batch (or stop at the first error): the profile and the run cover
+/// the batches it took. Errors from the stream are passed to it untouched.
 pub fn scan<E, T>(
     threads: usize,
     profiler: Option<&mut Profiler>,
@@ -128,240 +302,89 @@ where
     T: Send,
 {
     let threads = threads.max(1);
-    let mut slots: Vec<Mutex<Slot<'_, '_>>> = Vec::new();
+    let mut units = Vec::new();
     let mut profile_rows = None;
     if let Some(p) = profiler {
         let (rows, columns) = p.parts_mut();
         profile_rows = Some(rows);
-        for (c, state) in columns.iter_mut().enumerate() {
-            slots.push(Mutex::new(Slot {
-                unit: Unit::Column(c, state),
-                nanos: 0,
-                batches: 0,
-            }));
-        }
+        units.extend(
+            columns
+                .iter_mut()
+                .enumerate()
+                .map(|(c, state)| Unit::Column(c, state)),
+        );
     }
     let mut run_rows = None;
     if let Some(r) = run {
         let (rows, rules) = r.parts_mut();
         run_rows = Some(rows);
-        for rule in rules {
-            slots.push(Mutex::new(Slot {
-                unit: Unit::Rule(rule),
-                nanos: 0,
-                batches: 0,
-            }));
-        }
+        units.extend(rules.iter_mut().map(Unit::Rule));
     }
-    let slots = &slots;
+    let shared = Shared {
+        slots: units
+            .into_iter()
+            .map(|unit| Slot {
+                unit: Mutex::new(unit),
+                taken: AtomicBool::new(false),
+                next: AtomicU64::new(0),
+            })
+            .collect(),
+        window: Mutex::new(Window {
+            first: 0,
+            batches: VecDeque::new(),
+            read: 0,
+            closed: false,
+        }),
+        changed: Condvar::new(),
+        failed: AtomicBool::new(false),
+    };
+    let shared = &shared;
     let one_thread = || {
         rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .map_err(|e| e.to_string())
     };
-    let reading = |helpers: Vec<Helper>| {
+    let reading = || {
+        let _guard = PanicGuard(shared);
         let mut reader = Reader {
-            slots,
+            shared,
             batches,
             profile_rows,
             run_rows,
-            helpers,
-            mine: (0..slots.len()).collect(),
-            theirs: Vec::new(),
-            seq: 0,
-            next_meeting: 1,
-            own_nanos: 0,
-            own_batches: 0,
-            left_at: None,
+            rows: 0,
             done: false,
         };
-        consume(Batches(&mut reader))
-    };
-    let helper = |jobs: Receiver<Job>, finished: Sender<u64>| {
-        for job in jobs {
-            for &i in job.units.iter() {
-                if let Some(slot) = slots.get(i) {
-                    lock(slot).run(&job.batch, job.base);
-                }
-            }
-            if finished.send(job.seq).is_err() {
-                break;
-            }
-        }
+        let out = consume(Batches(&mut reader));
+        reader.finish();
+        shared.drain();
+        out
     };
     std::thread::scope(|s| {
-        let mut helpers = Vec::new();
-        for _ in 1..threads.min(slots.len().max(1)) {
-            let (to_helper, jobs) = sync_channel::<Job>(QUEUE);
-            let (done, finished) = channel::<u64>();
+        let helpers = threads.min(shared.slots.len().max(1)) - 1;
+        for _ in 0..helpers {
             s.spawn(move || match one_thread() {
-                Ok(pool) => pool.install(|| helper(jobs, done)),
-                Err(_) => helper(jobs, done),
-            });
-            helpers.push(Helper {
-                jobs: to_helper,
-                finished,
-                sent: None,
-                done: None,
+                Ok(pool) => pool.install(|| shared.help()),
+                Err(_) => shared.help(),
             });
         }
         match one_thread() {
-            Ok(pool) => pool.install(|| reading(helpers)),
-            Err(_) => reading(helpers),
+            Ok(pool) => pool.install(reading),
+            Err(_) => reading(),
         }
     })
 }
 
-fn lock<'m, 'a, 'r>(slot: &'m Mutex<Slot<'a, 'r>>) -> std::sync::MutexGuard<'m, Slot<'a, 'r>> {
-    // A unit that panicked on one thread poisons nothing the others need:
-    // the panic itself is raised again when the scope joins that thread.
-    slot.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// The reading thread's side: an iterator over the batches that hands each
-/// one to the helpers and runs its own units on it before yielding it.
+/// The reading thread's side: an iterator over the batches that puts each
+/// one in the window before yielding it.
 struct Reader<'s, 'a, 'r, I> {
-    slots: &'s [Mutex<Slot<'a, 'r>>],
+    shared: &'s Shared<'a, 'r>,
     batches: I,
     profile_rows: Option<&'a mut u64>,
     run_rows: Option<&'a mut u64>,
-    helpers: Vec<Helper>,
-    /// This thread's units.
-    mine: Vec<usize>,
-    /// Each helper's units.
-    theirs: Vec<std::sync::Arc<[usize]>>,
-    /// Batches handed out so far.
-    seq: u64,
-    next_meeting: u64,
-    /// Time this thread spent reading and in the caller since the last
-    /// meeting (what it does besides its units).
-    own_nanos: u64,
-    /// Batches read since the last meeting.
-    own_batches: u64,
-    /// When the last batch was handed to the caller.
-    left_at: Option<Instant>,
+    /// Rows read so far.
+    rows: u64,
     done: bool,
-}
-
-impl<I, E> Reader<'_, '_, '_, I>
-where
-    I: Iterator<Item = Result<RecordBatch, E>>,
-{
-    /// Waits until every helper has finished every batch handed out.
-    fn wait_for_helpers(&mut self) {
-        for h in &mut self.helpers {
-            while h.done < h.sent {
-                match h.finished.recv() {
-                    Ok(n) => h.done = Some(n),
-                    // Gone: a unit panicked; the scope raises it.
-                    Err(_) => break,
-                }
-            }
-        }
-    }
-
-    /// Gives units to threads so that their time per batch is about even
-    /// (largest first, each to the thread with the least so far), with this
-    /// thread's own reading time counted as already its. Units move only
-    /// when that shortens the busiest thread's time per batch by more than
-    /// [`WORTH_MOVING`] percent; only then does this thread wait for the
-    /// helpers to catch up, so that each unit still sees every batch in order.
-    fn rebalance(&mut self) {
-        let threads = self.helpers.len() + 1;
-        // Time per batch, in nanoseconds, of each unit and of reading.
-        let mut cost: Vec<(u64, usize)> = self
-            .slots
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let mut s = lock(s);
-                let per = s.nanos / s.batches.max(1);
-                (s.nanos, s.batches) = (0, 0);
-                (per, i)
-            })
-            .collect();
-        let own = self.own_nanos / self.own_batches.max(1);
-        (self.own_nanos, self.own_batches) = (0, 0);
-        // The busiest thread's time per batch as things stand.
-        let mut now = vec![0u64; threads];
-        now[0] = own;
-        for &(per, i) in &cost {
-            let t = if self.mine.contains(&i) {
-                Some(0)
-            } else {
-                self.theirs
-                    .iter()
-                    .position(|u| u.contains(&i))
-                    .map(|k| k + 1)
-            };
-            if let Some(t) = t {
-                now[t] = now[t].saturating_add(per);
-            }
-        }
-        cost.sort_unstable_by(|a, b| b.cmp(a));
-        let mut load = vec![0u64; threads];
-        load[0] = own;
-        let mut given: Vec<Vec<usize>> = vec![Vec::new(); threads];
-        for (per, i) in cost {
-            let t = (0..threads).min_by_key(|&t| (load[t], t)).unwrap_or(0);
-            load[t] = load[t].saturating_add(per.max(1));
-            given[t].push(i);
-        }
-        let busiest = |l: &[u64]| l.iter().copied().max().unwrap_or(0);
-        if busiest(&load).saturating_mul(100) >= busiest(&now).saturating_mul(100 - WORTH_MOVING) {
-            return;
-        }
-        self.wait_for_helpers();
-        let mut given = given.into_iter();
-        self.mine = given.next().unwrap_or_default();
-        self.mine.sort_unstable();
-        self.theirs = given
-            .map(|mut units| {
-                units.sort_unstable();
-                units.into()
-            })
-            .collect();
-    }
-
-    fn hand_out(&mut self, batch: &RecordBatch) {
-        let base = self.run_rows.as_deref().or(self.profile_rows.as_deref());
-        let base = base.copied().unwrap_or(0);
-        let rows = batch.num_rows() as u64;
-        for (k, h) in self.helpers.iter_mut().enumerate() {
-            let units = self.theirs.get(k).cloned().unwrap_or_else(|| [].into());
-            if units.is_empty() {
-                continue;
-            }
-            while let Ok(n) = h.finished.try_recv() {
-                h.done = Some(n);
-            }
-            let job = Job {
-                seq: self.seq,
-                batch: batch.clone(),
-                base,
-                units,
-            };
-            if h.jobs.send(job).is_err() {
-                // The helper is gone only if a unit panicked; the scope
-                // raises that panic when it joins.
-                break;
-            }
-            h.sent = Some(self.seq);
-        }
-        for &i in &self.mine {
-            if let Some(slot) = self.slots.get(i) {
-                lock(slot).run(batch, base);
-            }
-        }
-        if let Some(r) = self.profile_rows.as_deref_mut() {
-            *r += rows;
-        }
-        if let Some(r) = self.run_rows.as_deref_mut() {
-            *r += rows;
-        }
-    }
 }
 
 impl<I, E> Iterator for Reader<'_, '_, '_, I>
@@ -374,26 +397,17 @@ where
         if self.done {
             return None;
         }
-        let t = Instant::now();
-        if let Some(left) = self.left_at.take() {
-            self.own_nanos = self.own_nanos.saturating_add(nanos(t - left));
-        }
-        let next = self.batches.next();
-        self.own_nanos = self.own_nanos.saturating_add(nanos(t.elapsed()));
-        self.own_batches += 1;
-        match next {
+        match self.batches.next() {
             Some(Ok(batch)) => {
-                if self.seq == self.next_meeting && !self.helpers.is_empty() {
-                    self.rebalance();
-                    self.next_meeting = if self.seq < REBALANCE_EVERY {
-                        self.seq * 2
-                    } else {
-                        self.seq + REBALANCE_EVERY
-                    };
+                let n = batch.num_rows() as u64;
+                self.shared.push(self.rows, batch.clone());
+                self.rows += n;
+                for rows in [&mut self.profile_rows, &mut self.run_rows]
+                    .into_iter()
+                    .flatten()
+                {
+                    **rows += n;
                 }
-                self.hand_out(&batch);
-                self.seq += 1;
-                self.left_at = Some(Instant::now());
                 Some(Ok(batch))
             }
             Some(Err(e)) => {
@@ -409,22 +423,10 @@ where
 }
 
 impl<I> Reader<'_, '_, '_, I> {
-    /// Stops the helpers once they have finished what they were given.
     fn finish(&mut self) {
-        self.done = true;
-        for h in std::mem::take(&mut self.helpers) {
-            drop(h.jobs);
-            while h.finished.recv().is_ok() {}
+        if !self.done {
+            self.done = true;
+            self.shared.close();
         }
     }
-}
-
-impl<I> Drop for Reader<'_, '_, '_, I> {
-    fn drop(&mut self) {
-        self.finish();
-    }
-}
-
-fn nanos(d: std::time::Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }

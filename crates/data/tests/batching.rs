@@ -205,6 +205,31 @@ fn scan_passes_errors_on_and_stops_where_the_caller_stops() {
     assert_eq!(read_batches.into_inner(), 3);
 }
 
+/// Units that panic (here: a batch with fewer columns than the rules were
+/// compiled for) stop the scan, and the panic reaches the caller on any
+/// thread count.
+#[test]
+fn a_panic_in_a_unit_reaches_the_caller() {
+    let bytes = messy_csv(2_000);
+    let (batches, _) = read(&bytes, 100);
+    let schema = batches[0].schema();
+    let (rules, refs, now) = setup();
+    let short = batches[3].project(&[0]).unwrap();
+    for threads in [1, 2, 3] {
+        let mut run = QualityRun::new(&rules, &schema, &refs, now).unwrap();
+        let stream = batches[..3]
+            .iter()
+            .cloned()
+            .chain([short.clone()])
+            .chain(batches[4..].iter().cloned())
+            .map(Ok::<_, ()>);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            govops_data::scan::scan(threads, None, Some(&mut run), stream, |b| b.count())
+        }));
+        assert!(outcome.is_err(), "{threads} threads");
+    }
+}
+
 #[test]
 fn bad_rows_name_the_first_undecodable_then_the_first_unparsable_field() {
     let text = b"a,b,c\n1,2,3\n1,x,y\n\xff,x,\xfe\n4,5,6\n7,8\n9,10,z\n";
