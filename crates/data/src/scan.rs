@@ -192,28 +192,39 @@ impl Shared<'_, '_> {
         self.oldest_needed(read) >= read
     }
 
-    /// A helper thread: runs units until the window is closed and every
-    /// unit has seen every batch.
-    fn help(&self) {
-        let _guard = PanicGuard(self);
+    /// Runs units (looking from the back of the list or the front) until
+    /// `enough` holds for the window, waiting when no unit is free; false if
+    /// some thread failed first.
+    fn work_until(&self, from_back: bool, enough: impl Fn(&Window) -> bool) -> bool {
         loop {
             if self.failed.load(Ordering::SeqCst) {
-                return;
+                return false;
             }
-            if self.run_one(false) {
+            if enough(&lock(&self.window)) {
+                return true;
+            }
+            if self.run_one(from_back) {
                 continue;
             }
             // Nothing was free: wait for a batch or a unit to be let go
             // (checked again under the lock, so no signal is missed).
             let w = lock(&self.window);
-            if w.closed && self.all_done(w.read) {
-                return;
-            }
-            if self.any_free(w.read) {
+            if enough(&w) || self.any_free(w.read) {
                 continue;
             }
-            drop(self.changed.wait(w).unwrap_or_else(PoisonError::into_inner));
+            drop(
+                self.changed
+                    .wait(w)
+                    .unwrap_or_else(PoisonError::into_inner),
+            );
         }
+    }
+
+    /// A helper thread: runs units until the window is closed and every
+    /// unit has seen every batch.
+    fn help(&self) {
+        let _guard = PanicGuard(self);
+        self.work_until(false, |w| w.closed && self.all_done(w.read));
     }
 
     /// Whether some unit is free and has a batch waiting.
@@ -223,47 +234,10 @@ impl Shared<'_, '_> {
             .any(|s| s.next.load(Ordering::Acquire) < read && !s.taken.load(Ordering::Acquire))
     }
 
-    /// Runs units on the reading thread until every unit has seen every
-    /// batch read (or some thread failed).
-    fn drain(&self) {
-        loop {
-            if self.failed.load(Ordering::SeqCst) {
-                return;
-            }
-            if self.run_one(true) {
-                continue;
-            }
-            let w = lock(&self.window);
-            if self.all_done(w.read) {
-                return;
-            }
-            if self.any_free(w.read) {
-                continue;
-            }
-            drop(self.changed.wait(w).unwrap_or_else(PoisonError::into_inner));
-        }
-    }
-
     /// Adds a batch read, once the window has room (running units on this
     /// thread until it has), and lets go of the batches every unit has seen.
     fn push(&self, base: u64, batch: RecordBatch) {
-        loop {
-            if self.failed.load(Ordering::SeqCst) {
-                break;
-            }
-            let read = lock(&self.window).read;
-            if read - self.oldest_needed(read).min(read) < WINDOW {
-                break;
-            }
-            if self.run_one(true) {
-                continue;
-            }
-            let w = lock(&self.window);
-            if w.read - self.oldest_needed(w.read).min(w.read) < WINDOW || self.any_free(w.read) {
-                continue;
-            }
-            drop(self.changed.wait(w).unwrap_or_else(PoisonError::into_inner));
-        }
+        self.work_until(true, |w| w.read - self.oldest_needed(w.read).min(w.read) < WINDOW);
         let mut w = lock(&self.window);
         let oldest = self.oldest_needed(w.read);
         while w.first < oldest && w.batches.pop_front().is_some() {
@@ -357,7 +331,8 @@ where
         };
         let out = consume(Batches(&mut reader));
         reader.finish();
-        shared.drain();
+        // Every unit sees every batch taken before the results are used.
+        shared.work_until(true, |w| shared.all_done(w.read));
         out
     };
     std::thread::scope(|s| {
