@@ -212,11 +212,7 @@ impl Shared<'_, '_> {
             if enough(&w) || self.any_free(w.read) {
                 continue;
             }
-            drop(
-                self.changed
-                    .wait(w)
-                    .unwrap_or_else(PoisonError::into_inner),
-            );
+            drop(self.changed.wait(w).unwrap_or_else(PoisonError::into_inner));
         }
     }
 
@@ -237,7 +233,9 @@ impl Shared<'_, '_> {
     /// Adds a batch read, once the window has room (running units on this
     /// thread until it has), and lets go of the batches every unit has seen.
     fn push(&self, base: u64, batch: RecordBatch) {
-        self.work_until(true, |w| w.read - self.oldest_needed(w.read).min(w.read) < WINDOW);
+        self.work_until(true, |w| {
+            w.read - self.oldest_needed(w.read).min(w.read) < WINDOW
+        });
         let mut w = lock(&self.window);
         let oldest = self.oldest_needed(w.read);
         while w.first < oldest && w.batches.pop_front().is_some() {

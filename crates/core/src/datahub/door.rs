@@ -222,8 +222,8 @@ impl Platform {
         let selection = req.rows.clone();
         let wanted_cols = wanted.clone();
         let (rows, matched) = blocking(move || {
-            let (_, batches) = files.read(&sha)?;
-            select_rows(&batches, &wanted_cols, filter.as_ref(), &selection)
+            let (_, batches) = files.open(&sha)?;
+            select_rows(batches, &wanted_cols, filter.as_ref(), &selection)
         })
         .await?;
 
@@ -416,9 +416,10 @@ impl Platform {
 /// A row as read: its 1-based number and its cells as text.
 type Row = (u64, Vec<Option<String>>);
 
-/// Filters, selects, masks and renders rows. Blocking.
+/// Filters, selects, masks and renders rows. Blocking. The stored batches are read one at
+/// a time, so a version of any size is read in bounded memory.
 fn select_rows(
-    batches: &[arrow_array::RecordBatch],
+    batches: impl Iterator<Item = std::result::Result<arrow_array::RecordBatch, govops_data::DataError>>,
     wanted: &[(String, Option<MaskType>, bool)],
     filter: Option<&RowFilter>,
     selection: &RowSelection,
@@ -434,6 +435,7 @@ fn select_rows(
             .collect(),
     };
     for batch in batches {
+        let batch = batch.map_err(|e| super::data_error("datahub.read", e))?;
         let schema = batch.schema();
         let index = |name: &str| {
             schema.index_of(name).map_err(|_| {
