@@ -232,10 +232,14 @@ impl Shared<'_, '_> {
 
     /// Adds a batch read, once the window has room (running units on this
     /// thread until it has), and lets go of the batches every unit has seen.
+    /// Adds nothing once some thread has failed.
     fn push(&self, base: u64, batch: RecordBatch) {
-        self.work_until(true, |w| {
+        let room = self.work_until(true, |w| {
             w.read - self.oldest_needed(w.read).min(w.read) < WINDOW
         });
+        if !room {
+            return;
+        }
         let mut w = lock(&self.window);
         let oldest = self.oldest_needed(w.read);
         while w.first < oldest && w.batches.pop_front().is_some() {
@@ -368,6 +372,12 @@ where
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
+            return None;
+        }
+        if self.shared.failed.load(Ordering::SeqCst) {
+            // A unit panicked on another thread: stop reading (the window
+            // would only grow); the scope raises the panic when it joins.
+            self.finish();
             return None;
         }
         match self.batches.next() {
