@@ -139,8 +139,9 @@ impl DataFiles {
 
     /// Opens a version for reading batch by batch (row group by row group), so that
     /// a version of any size is read in bounded memory. Blocking: call from
-    /// `spawn_blocking`. Only the door, the read models that mask what they show and
-    /// the quality runs (which keep no cell but their failing samples) may call this.
+    /// `spawn_blocking`. Only the door (which masks what it returns), the quality runs
+    /// (which keep no cell but their failing samples) and reference sets (key and value
+    /// columns) may call this.
     pub(super) fn open(
         &self,
         sha256: &str,
@@ -162,8 +163,9 @@ impl DataFiles {
         self.open(sha256).map(|(schema, _)| schema)
     }
 
-    /// Reads a whole version. Blocking: call from `spawn_blocking`. Only the door and
-    /// the read models that mask what they show may call this.
+    /// Reads a whole version. Blocking: call from `spawn_blocking`. Only repair and
+    /// schema edits, which write a new version from every row, call this; everything
+    /// else streams with [`Self::open`].
     pub(super) fn read(&self, sha256: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
         let path = self.path_of(sha256)?;
         let file = std::fs::File::open(&path).map_err(|e| io_error("open", &path, e))?;

@@ -257,9 +257,14 @@ impl Platform {
             let (_, sha) = self.version_file(&ds, None).await?;
             let files = self.datafiles();
             let set = blocking(move || {
-                let (_, batches) = files.read(&sha)?;
-                ReferenceSet::from_batches(&batches, &key, value.as_deref())
-                    .map_err(|e| super::data_error("datahub.rules.reference", e))
+                // Batch by batch: only the key and value columns are kept.
+                let (_, batches) = files.open(&sha)?;
+                let mut set = ReferenceSet::default();
+                for b in batches {
+                    b.and_then(|b| set.add_batch(&b, &key, value.as_deref()))
+                        .map_err(|e| super::data_error("datahub.rules.reference", e))?;
+                }
+                Ok(set)
             })
             .await?;
             out.insert(name.clone(), set);

@@ -38,32 +38,39 @@ impl ReferenceSet {
         value: Option<&str>,
     ) -> Result<Self, DataError> {
         let mut out = Self::default();
-        let (mut k, mut v) = (String::new(), String::new());
         for batch in batches {
-            let ki = batch
-                .schema()
-                .index_of(key)
-                .map_err(|_| DataError::UnknownColumn(key.to_owned()))?;
-            let vi = match value {
-                Some(name) => Some(
-                    batch
-                        .schema()
-                        .index_of(name)
-                        .map_err(|_| DataError::UnknownColumn(name.to_owned()))?,
-                ),
-                None => None,
-            };
-            for row in 0..batch.num_rows() {
-                if !cell_text(batch.column(ki), row, &mut k) {
-                    continue;
-                }
-                let val = vi.and_then(|i| {
-                    cell_text(batch.column(i), row, &mut v).then(|| v.as_str().into())
-                });
-                out.values.insert(k.as_str().into(), val);
-            }
+            out.add_batch(batch, key, value)?;
         }
         Ok(out)
+    }
+
+    /// Adds one batch's `key` column and optional `value` column, so that a
+    /// set can be built from a stream without holding the whole dataset (a
+    /// later row's value replaces an earlier one's for the same key).
+    pub fn add_batch(
+        &mut self,
+        batch: &RecordBatch,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), DataError> {
+        let schema = batch.schema();
+        let index = |name: &str| {
+            schema
+                .index_of(name)
+                .map_err(|_| DataError::UnknownColumn(name.to_owned()))
+        };
+        let ki = index(key)?;
+        let vi = value.map(index).transpose()?;
+        let (mut k, mut v) = (String::new(), String::new());
+        for row in 0..batch.num_rows() {
+            if !cell_text(batch.column(ki), row, &mut k) {
+                continue;
+            }
+            let val =
+                vi.and_then(|i| cell_text(batch.column(i), row, &mut v).then(|| v.as_str().into()));
+            self.values.insert(k.as_str().into(), val);
+        }
+        Ok(())
     }
 
     /// Whether `key` is in the reference.
@@ -95,5 +102,43 @@ impl ReferenceSet {
     /// Whether the set has no keys.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReferenceSet;
+    use crate::DataError;
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    use std::sync::Arc;
+
+    fn batch(keys: &[Option<&str>], values: &[Option<&str>]) -> RecordBatch {
+        let k: ArrayRef = Arc::new(StringArray::from(keys.to_vec()));
+        let v: ArrayRef = Arc::new(StringArray::from(values.to_vec()));
+        RecordBatch::try_from_iter([("code", k), ("name", v)]).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Batch by batch gives the set the pairs give: null keys left out, a
+    /// null value kept as no value, a later row's value winning.
+    #[test]
+    fn a_set_built_batch_by_batch_is_the_set_of_its_pairs() {
+        let batches = [
+            batch(&[Some("a"), None, Some("b")], &[Some("1"), Some("x"), None]),
+            batch(&[Some("c"), Some("a")], &[Some("3"), Some("4")]),
+        ];
+        let set = ReferenceSet::from_batches(&batches, "code", Some("name"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let expected = ReferenceSet::from_pairs([("a", Some("4")), ("b", None), ("c", Some("3"))]);
+        for key in ["a", "b", "c", "x", ""] {
+            assert_eq!(set.contains(key), expected.contains(key), "{key}");
+            assert_eq!(set.value(key), expected.value(key), "{key}");
+        }
+        let keys_only =
+            ReferenceSet::from_batches(&batches, "code", None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(keys_only.value("a"), Some(None));
+        assert!(matches!(
+            ReferenceSet::from_batches(&batches, "code", Some("nope")),
+            Err(DataError::UnknownColumn(c)) if c == "nope"
+        ));
     }
 }
