@@ -936,12 +936,7 @@ async fn held_licences_replace_materials_body(db: &TestDb) {
     .unwrap();
     let before = count(&p, "SELECT COUNT(*) FROM cases").await;
     let e = p.submit_case(&lina, &input).await.unwrap_err();
-    let f = e
-        .fields
-        .iter()
-        .find(|f| f.field == "material:business-licence")
-        .expect("the licence material is blamed");
-    assert!(f.message.contains("cannot be accepted"), "{}", f.message);
+    assert_licence_refused(&e);
     assert_eq!(count(&p, "SELECT COUNT(*) FROM cases").await, before);
     p.store().close().await;
 }
@@ -949,6 +944,16 @@ on_both!(
     held_licences_replace_materials,
     held_licences_replace_materials_body
 );
+
+/// The submission was refused for its held business licence, which cannot be accepted.
+fn assert_licence_refused(e: &govops_core::CoreError) {
+    let f = e
+        .fields
+        .iter()
+        .find(|f| f.field == "material:business-licence")
+        .expect("the licence material is blamed");
+    assert!(f.message.contains("cannot be accepted"), "{}", f.message);
+}
 
 async fn a_changed_stored_credential_is_verified_again_body(db: &TestDb) {
     let p = db.open_issuing().await;
@@ -977,12 +982,7 @@ async fn a_changed_stored_credential_is_verified_again_body(db: &TestDb) {
         .await
         .unwrap();
     let e = p.submit_case(&lina, &input).await.unwrap_err();
-    let f = e
-        .fields
-        .iter()
-        .find(|f| f.field == "material:business-licence")
-        .expect("the licence material is blamed");
-    assert!(f.message.contains("cannot be accepted"), "{}", f.message);
+    assert_licence_refused(&e);
     p.store().close().await;
 }
 on_both!(

@@ -26,9 +26,6 @@ use govops_data::quality::QualityRun;
 use govops_data::scan::{default_threads, scan};
 use govops_ids::{CreditCode, ResidentId};
 
-/// Bad rows the CSV reader reported (read when the stream ends).
-static BAD_ROWS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
 const STATUS: [&str; 3] = ["active", "closed", "suspended"];
 const NAMES: [&str; 8] = [
     "张伟", "王芳", "李娜", "刘敏", "陈静", "杨洋", "赵磊", "黄强",
@@ -157,8 +154,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // (written once from the CSV, like an upload), read back and checked
     // as a re-run of the rules on a stored version does.
     let parquet = args.next().as_deref() == Some("parquet");
-    let mut bad = 0;
-    let source: Box<dyn Iterator<Item = Result<arrow_array::RecordBatch, DataError>> + Send>;
+    let mut csv = None;
+    let source: Box<dyn Iterator<Item = Result<arrow_array::RecordBatch, DataError>> + Send + '_>;
     let start;
     let schema;
     if parquet {
@@ -182,23 +179,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         source = Box::new(batches);
     } else {
         start = Instant::now();
-        let mut reader = CsvReader::new(BufReader::new(File::open(&path)?), CsvOptions::default())?;
+        let reader = csv.insert(CsvReader::new(
+            BufReader::new(File::open(&path)?),
+            CsvOptions::default(),
+        )?);
         schema = reader.schema();
-        let mut done = false;
-        source = Box::new(std::iter::from_fn(move || {
-            if done {
-                return None;
-            }
-            let next = reader.next_batch().transpose();
-            if next.is_none() {
-                done = true;
-                BAD_ROWS.store(
-                    reader.bad_rows().len(),
-                    std::sync::atomic::Ordering::Relaxed,
-                );
-            }
-            next
-        }));
+        source = Box::new(reader.by_ref());
     }
     let threads = std::env::var("THREADS")
         .ok()
@@ -223,7 +209,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     consumed?;
     let (report, profile) = (run.finish(), profiler.finish());
     let secs = start.elapsed().as_secs_f64();
-    bad += BAD_ROWS.load(std::sync::atomic::Ordering::Relaxed);
+    let bad = csv.as_ref().map_or(0, |r| r.bad_rows().len());
 
     #[allow(clippy::cast_precision_loss)]
     let rate = report.rows as f64 / secs;
