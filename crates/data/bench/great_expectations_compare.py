@@ -7,6 +7,11 @@ and the speed ratio computed.
     pip install great-expectations pandas python-stdnum
     python3 great_expectations_compare.py /tmp/dq/govops_bench_1000000.csv 2>/dev/null
 
+`compare.sh` runs govops-data's bench and then this script on the same file,
+passing `--govops-json` (the bench's `GOVOPS_BENCH_JSON` output) and
+`--govops-seconds` (its elapsed time): the counts are then printed side by
+side with a verdict, and the speed ratio is computed.
+
 (stderr carries GE's progress bars.) Last run with great-expectations 1.24.1,
 pandas 3.1.1 and python-stdnum 2.2.
 
@@ -20,8 +25,9 @@ column is read as Date32. GE's uniqueness expectation counts every member of a d
 group, while govops-data counts rows after the first of each key; both
 numbers are printed.
 """
+import argparse
 import datetime
-import sys
+import json
 import time
 
 import great_expectations as gx
@@ -32,7 +38,7 @@ from stdnum.cn import ric, uscc
 DISTRICTS = ["110101", "110102", "110105", "110106", "110107", "110108"]
 
 
-def main(path):
+def main(path, govops_json=None, govops_seconds=None):
     t0 = time.perf_counter()
     text_cols = ["resident_id", "credit_code", "name", "phone", "email", "birth_date",
                  "register_date", "status", "district", "address"]
@@ -77,6 +83,7 @@ def main(path):
     # A date that did not parse is null in register_day; govops-data could
     # not have read such a file with register_date as Date32 at all.
     print(f"  unparsable register dates: {int(df['register_day'].isna().sum() - df['register_date'].isna().sum())}")
+    counts = {}
     for rule_id, expectation in rules:
         r = batch.validate(expectation, result_format="SUMMARY")
         failed = r.result.get("unexpected_count")
@@ -85,16 +92,53 @@ def main(path):
                       if isinstance(e, dict) and e.get("raised_exception")]
             if errors:
                 print(f"  {rule_id:<24} error: {errors[0]}")
+                counts[rule_id] = None
                 continue
             failed = 0 if r.success else 1
         extra = ""
         if rule_id == "id_unique":
-            extra = f"  (rows after the first of each key: {int(df['resident_id'].dropna().duplicated().sum())})"
+            after_first = int(df['resident_id'].dropna().duplicated().sum())
+            extra = f"  (rows after the first of each key: {after_first})"
+            # govops-data counts the rows after the first of each key.
+            failed = after_first
+        counts[rule_id] = failed
         print(f"  {rule_id:<24} {failed:>10}{extra}")
     t_end = time.perf_counter()
-    print(f"read + stdnum columns: {t_read - t0:.1f}s, GE validation: {t_end - t_read:.1f}s, total {t_end - t0:.1f}s, "
-          f"{len(df) / (t_end - t0) / 1e6:.3f}M rows/s")
+    total = t_end - t0
+    print(f"read + stdnum columns: {t_read - t0:.1f}s, GE validation: {t_end - t_read:.1f}s, total {total:.1f}s, "
+          f"{len(df) / total / 1e6:.3f}M rows/s")
+    if govops_json is None:
+        return 0
+    return compare(counts, govops_json, govops_seconds, total)
+
+
+def compare(counts, govops_json, govops_seconds, ge_seconds):
+    """Prints govops-data's and GE's failing counts side by side; returns 1
+    when any differs (or a rule is missing on either side), else 0."""
+    with open(govops_json, encoding="utf-8") as f:
+        report = json.load(f)["report"]
+    ours = {r["id"]: r["failed"] for r in report["rules"]}
+    print(f"{'rule':<24} {'govops-data':>12} {'GE':>12}")
+    differ = 0
+    for rule_id in sorted(set(ours) | set(counts), key=lambda r: list(counts).index(r) if r in counts else 99):
+        a, b = ours.get(rule_id), counts.get(rule_id)
+        same = a is not None and a == b
+        differ += not same
+        print(f"{rule_id:<24} {str(a):>12} {str(b):>12}  {'identical' if same else 'DIFFERENT'}")
+    if differ:
+        print(f"{differ} of {len(set(ours) | set(counts))} failing counts differ")
+    else:
+        print(f"all {len(ours)} failing counts identical")
+    if govops_seconds:
+        print(f"govops-data {govops_seconds:.2f}s, Great Expectations {ge_seconds:.1f}s: "
+              f"{ge_seconds / govops_seconds:.0f}x")
+    return 1 if differ else 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("csv", help="the bench CSV (govops_bench_<rows>.csv)")
+    parser.add_argument("--govops-json", help="govops-data's GOVOPS_BENCH_JSON output for the same file")
+    parser.add_argument("--govops-seconds", type=float, help="govops-data's elapsed time on the same file")
+    args = parser.parse_args()
+    raise SystemExit(main(args.csv, args.govops_json, args.govops_seconds))
