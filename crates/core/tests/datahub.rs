@@ -888,3 +888,96 @@ async fn forms_prefill_from_shared_data_under_a_grant(db: &TestDb) {
 }
 
 on_both!(prefill, forms_prefill_from_shared_data_under_a_grant);
+
+/// A version larger than one batch is repaired and retyped batch by batch: row numbers,
+/// duplicate groups and the removed rows carry across batches (16,384 rows each), and a
+/// value that does not fit its new type is found by its row in a later batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_of_several_batches_are_repaired_and_retyped() {
+    let db = TestDb::sqlite();
+    let p = seeded(&db).await;
+    let steward = who(&p, "amr.steward").await;
+    p.create_dataset(&steward, new_dataset("codes-test", "amr"))
+        .await
+        .unwrap();
+    // Codes repeat after row 30,000; `n` has leading zeros (so it is text) and one
+    // value that is not a number, at row 20,000.
+    let mut text = String::from("code,n\n");
+    for i in 1..=40_000u32 {
+        let n = if i == 20_000 {
+            "n20000".to_string()
+        } else {
+            format!("{i:06}")
+        };
+        text.push_str(&format!("c{:05},{n}\n", i % 30_000));
+    }
+    let up = p
+        .upload_version(&steward, "codes-test", csv(&text, true))
+        .await
+        .unwrap();
+    assert_eq!(up.rows, 40_000);
+
+    let req = RepairRequest {
+        fixes: vec![("code".into(), "upper_case".into())],
+        dedup_keys: vec!["code".into()],
+        survivorship: "first".into(),
+    };
+    let preview = p
+        .preview_repair(&steward, "codes-test", &req)
+        .await
+        .unwrap();
+    assert_eq!(
+        (preview.total_changes, preview.total_removals),
+        (40_000, 10_000)
+    );
+    assert_eq!(preview.changes.len(), 200);
+    assert_eq!(
+        (
+            preview.changes[199].row,
+            preview.changes[199].after.as_str()
+        ),
+        (200, "C00200")
+    );
+    assert_eq!(preview.removals[0], (30_001, 1, "keep first".to_string()));
+    let applied = p.apply_repair(&steward, "codes-test", &req).await.unwrap();
+    assert_eq!((applied.version, applied.rows), (2, 30_000));
+    let page = p.dataset_page(&steward, "codes-test").await.unwrap();
+    let lineage = page.versions[0].lineage.as_ref().unwrap();
+    assert_eq!(
+        (lineage.changed_cells, lineage.removed_rows),
+        (40_000, 10_000)
+    );
+    assert_eq!(page.versions[0].rows, 30_000);
+    // The lineage names every changed cell and removed row with its rule.
+    let rules: serde_json::Value = serde_json::from_str(&lineage.rules).unwrap();
+    let cells = rules["changes"].as_array().unwrap();
+    assert_eq!(cells.len(), 50_000);
+    assert_eq!(cells[0], serde_json::json!([1, "code", "upper_case"]));
+    assert_eq!(
+        cells[40_000],
+        serde_json::json!([30_001, "*removed*", "keep first"])
+    );
+    assert_eq!(rules["request"]["survivorship"], "first");
+    // The last rows of the new version, through the door: fixed, and no duplicate.
+    let mut last = read("codes-test", ReadBasis::Steward, false);
+    last.rows = RowSelection::Page {
+        offset: 29_998,
+        limit: 10,
+    };
+    let rows = p.read_rows(Some(&steward), last).await.unwrap();
+    let codes: Vec<(u64, Option<&str>)> = rows
+        .rows
+        .iter()
+        .map(|(row, cells)| (*row, cells[0].as_deref()))
+        .collect();
+    assert_eq!(codes, [(29_999, Some("C29999")), (30_000, Some("C00000"))]);
+
+    let e = p
+        .retype_columns(&steward, "codes-test", vec![("n".into(), "integer".into())])
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("row 20000"), "{}", e.message);
+    let page = p.dataset_page(&steward, "codes-test").await.unwrap();
+    assert_eq!(page.versions.len(), 2, "a refused edit makes no version");
+    db.drop_db().await;
+}

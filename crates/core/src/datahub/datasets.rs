@@ -333,8 +333,8 @@ pub(crate) enum Ingested {
         SchemaRef,
         Box<dyn Iterator<Item = DataResult<RecordBatch>> + Send>,
     ),
-    /// Batches in memory.
-    Batches(SchemaRef, std::vec::IntoIter<RecordBatch>),
+    /// CSV text made as it is read (a schema edit re-reading a stored version).
+    CsvStream(Box<CsvReader<Box<dyn std::io::Read + Send>>>),
 }
 
 type DataResult<T> = std::result::Result<T, govops_data::DataError>;
@@ -343,7 +343,8 @@ impl Ingested {
     pub(crate) fn schema(&self) -> SchemaRef {
         match self {
             Self::Csv(r) => r.schema(),
-            Self::Parquet(s, _) | Self::Batches(s, _) => s.clone(),
+            Self::CsvStream(r) => r.schema(),
+            Self::Parquet(s, _) => s.clone(),
         }
     }
 
@@ -351,15 +352,16 @@ impl Ingested {
         let code = "datahub.upload.bad_row";
         match self {
             Self::Csv(r) => r.next_batch().map_err(|e| data_error(code, e)),
+            Self::CsvStream(r) => r.next_batch().map_err(|e| data_error(code, e)),
             Self::Parquet(_, it) => it.next().transpose().map_err(|e| data_error(code, e)),
-            Self::Batches(_, it) => Ok(it.next()),
         }
     }
 
     pub(crate) fn bad_rows(&self) -> Vec<BadRow> {
         match self {
             Self::Csv(r) => r.bad_rows().to_vec(),
-            _ => Vec::new(),
+            Self::CsvStream(r) => r.bad_rows().to_vec(),
+            Self::Parquet(..) => Vec::new(),
         }
     }
 }

@@ -140,8 +140,9 @@ impl DataFiles {
     /// Opens a version for reading batch by batch (row group by row group), so that
     /// a version of any size is read in bounded memory. Blocking: call from
     /// `spawn_blocking`. Only the door (which masks what it returns), the quality runs
-    /// (which keep no cell but their failing samples) and reference sets (key and value
-    /// columns) may call this.
+    /// (which keep no cell but their failing samples), reference sets (key and value
+    /// columns), and repairs and schema edits (which write every row into a new version
+    /// and show only masked cells) may call this.
     pub(super) fn open(
         &self,
         sha256: &str,
@@ -161,21 +162,6 @@ impl DataFiles {
     /// A version's schema, from the file's footer only.
     pub(super) fn schema(&self, sha256: &str) -> Result<SchemaRef> {
         self.open(sha256).map(|(schema, _)| schema)
-    }
-
-    /// Reads a whole version. Blocking: call from `spawn_blocking`. Only repair and
-    /// schema edits, which write a new version from every row, call this; everything
-    /// else streams with [`Self::open`].
-    pub(super) fn read(&self, sha256: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-        let path = self.path_of(sha256)?;
-        let file = std::fs::File::open(&path).map_err(|e| io_error("open", &path, e))?;
-        let (schema, reader) = govops_data::ingest::read_parquet(file, 8192)
-            .map_err(|e| super::data_error("datahub.read", e))?;
-        let mut batches = Vec::new();
-        for b in reader {
-            batches.push(b.map_err(|e| super::data_error("datahub.read", e))?);
-        }
-        Ok((schema, batches))
     }
 }
 

@@ -9,9 +9,10 @@ use crate::access::{Action, Resource};
 use crate::error::{CoreError, Result};
 use crate::identity::Principal;
 use crate::platform::Platform;
-use govops_data::repair::{Fix, Proposal, RepairPlan, Survivorship, apply, propose};
+use govops_data::repair::{
+    CellChange, Fix, RepairPlan, Repairer, RowRemoval, Survey, Survivorship,
+};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// What to repair, as the steward chose it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -141,9 +142,16 @@ impl Platform {
         let plan = plan_of(req)?;
         let classes = self.column_classes(&ds).await?;
         let files = self.datafiles();
-        let proposal: Proposal = blocking(move || {
-            let (_, batches) = files.read(&sha)?;
-            propose(&batches, &plan).map_err(|e| data_error("datahub.repair.invalid", e))
+        let (changes, total_changes, removals) = blocking(move || {
+            let mut shown = Vec::new();
+            let mut total = 0usize;
+            let removals = survey(&files, &sha, &plan, |c| {
+                total += 1;
+                if shown.len() < PREVIEW {
+                    shown.push(c);
+                }
+            })?;
+            Ok((shown, total, removals))
         })
         .await?;
         let masks: Vec<(String, Option<govops_data::mask::MaskType>)> = classes
@@ -157,22 +165,19 @@ impl Platform {
         };
         Ok(RepairPreview {
             version,
-            total_changes: proposal.changes.len(),
-            total_removals: proposal.removals.len(),
-            changes: proposal
-                .changes
-                .iter()
-                .take(PREVIEW)
+            total_changes,
+            total_removals: removals.len(),
+            changes: changes
+                .into_iter()
                 .map(|c| PreviewChange {
                     row: c.row,
-                    column: c.column.clone(),
                     before: show(&c.column, &c.before),
                     after: show(&c.column, &c.after),
-                    rule: c.rule.clone(),
+                    column: c.column,
+                    rule: c.rule,
                 })
                 .collect(),
-            removals: proposal
-                .removals
+            removals: removals
                 .iter()
                 .take(PREVIEW)
                 .map(|r| (r.row, r.kept, r.rule.clone()))
@@ -191,45 +196,46 @@ impl Platform {
         let (ds, version, sha) = self.repair_context(who, dataset).await?;
         let plan = plan_of(req)?;
         let files = self.datafiles();
-        let (changed, removed, cells) = blocking({
-            let files = files.clone();
-            let sha = sha.clone();
-            let plan = plan.clone();
+        // First pass: the lineage's cells, written as JSON while they are met
+        // (`[row, column, rule]`, removed rows as `*removed*`), and the
+        // removals the second pass leaves out.
+        let (changed, cells, removals) = blocking({
+            let (files, sha, plan) = (files.clone(), sha.clone(), plan.clone());
             move || {
-                let (_, batches) = files.read(&sha)?;
-                let p = propose(&batches, &plan)
-                    .map_err(|e| data_error("datahub.repair.invalid", e))?;
-                let cells: Vec<serde_json::Value> = p
-                    .changes
-                    .iter()
-                    .map(|c| json!([c.row, c.column, c.rule]))
-                    .chain(
-                        p.removals
-                            .iter()
-                            .map(|r| json!([r.row, "*removed*", r.rule])),
-                    )
-                    .collect();
-                Ok((p.changes.len(), p.removals.len(), cells))
+                let mut cells = String::from("[");
+                let mut changed = 0usize;
+                let removals = survey(&files, &sha, &plan, |c| {
+                    changed += 1;
+                    push_cell(&mut cells, c.row, &c.column, &c.rule);
+                })?;
+                for r in &removals {
+                    push_cell(&mut cells, r.row, "*removed*", &r.rule);
+                }
+                cells.push(']');
+                Ok((changed, cells, removals))
             }
         })
         .await?;
+        let removed = removals.len();
         if changed == 0 && removed == 0 {
             return Err(CoreError::invalid(
                 "datahub.repair.nothing",
                 "These fixes change nothing in the current version; no version was made.",
             ));
         }
+        // Second pass: the version again, repaired batch by batch as it is stored.
         let prepared = self
             .prepare_version(&ds, move || {
-                let (schema, batches) = files.read(&sha)?;
-                let p = propose(&batches, &plan)
+                let (schema, batches) = files.open(&sha)?;
+                let mut repairer = Repairer::new(&schema, &plan, &removals)
                     .map_err(|e| data_error("datahub.repair.invalid", e))?;
-                let batches =
-                    apply(&batches, &p).map_err(|e| data_error("datahub.repair.invalid", e))?;
-                Ok(Ingested::Batches(schema, batches.into_iter()))
+                let repaired = batches.map(move |b| b.and_then(|b| repairer.repair(&b)));
+                Ok(Ingested::Parquet(schema, Box::new(repaired)))
             })
             .await?;
-        let rules = json!({ "request": req, "changes": cells }).to_string();
+        let request = serde_json::to_string(req)
+            .map_err(|e| CoreError::internal(format!("repair request as JSON: {e}")))?;
+        let rules = format!(r#"{{"changes":{cells},"request":{request}}}"#);
         #[allow(clippy::cast_possible_wrap)]
         let lineage = Some((version, "repair", rules, changed as i64, removed as i64));
         self.record_version(
@@ -241,4 +247,33 @@ impl Platform {
         )
         .await
     }
+}
+
+/// Reads version `sha` once, batch by batch, for `plan`: each changed cell
+/// goes to `on_change` in row order; returns the rows de-duplication removes.
+/// Blocking.
+fn survey(
+    files: &super::DataFiles,
+    sha: &str,
+    plan: &RepairPlan,
+    mut on_change: impl FnMut(CellChange),
+) -> Result<Vec<RowRemoval>> {
+    let (schema, batches) = files.open(sha)?;
+    let invalid = |e| data_error("datahub.repair.invalid", e);
+    let mut survey = Survey::new(&schema, plan).map_err(invalid)?;
+    for b in batches {
+        let b = b.map_err(|e| data_error("datahub.read", e))?;
+        survey.push(&b, &mut on_change).map_err(invalid)?;
+    }
+    Ok(survey.finish())
+}
+
+/// Appends `[row,"column","rule"]` to a JSON array being written.
+fn push_cell(out: &mut String, row: u64, column: &str, rule: &str) {
+    use std::fmt::Write as _;
+    if !out.ends_with('[') {
+        out.push(',');
+    }
+    let text = |s: &str| serde_json::Value::from(s).to_string();
+    let _ = write!(out, "[{row},{},{}]", text(column), text(rule));
 }
