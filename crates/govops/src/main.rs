@@ -98,7 +98,8 @@ async fn open(s: &Settings) -> anyhow::Result<Platform> {
     Ok(platform)
 }
 
-/// mimalloc instead of glibc's malloc: see BENCHMARKS.md ("Cases: the full flow").
+/// mimalloc instead of glibc's malloc, built without transparent huge pages: see
+/// BENCHMARKS.md ("Cases: the full flow" and "Data quality", round 6).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
