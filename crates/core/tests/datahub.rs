@@ -976,7 +976,9 @@ async fn versions_of_several_batches_are_repaired_and_retyped() {
         .retype_columns(&steward, "codes-test", vec![("n".into(), "integer".into())])
         .await
         .unwrap_err();
+    assert_eq!(e.code, "datahub.schema.bad_value");
     assert!(e.message.contains("row 20000"), "{}", e.message);
+    assert!(e.message.contains("no version was made"), "{}", e.message);
     let page = p.dataset_page(&steward, "codes-test").await.unwrap();
     assert_eq!(page.versions.len(), 2, "a refused edit makes no version");
     db.drop_db().await;

@@ -352,7 +352,17 @@ impl Ingested {
         let code = "datahub.upload.bad_row";
         match self {
             Self::Csv(r) => r.next_batch().map_err(|e| data_error(code, e)),
-            Self::CsvStream(r) => r.next_batch().map_err(|e| data_error(code, e)),
+            // A schema edit: the stored value does not fit its new type.
+            Self::CsvStream(r) => r.next_batch().map_err(|e| match e {
+                govops_data::DataError::BadRow(bad) => CoreError::invalid(
+                    "datahub.schema.bad_value",
+                    format!(
+                        "{bad}. The new type does not fit this value, so no version was made; \
+                         repair the value first or keep the column's type."
+                    ),
+                ),
+                e => data_error(code, e),
+            }),
             Self::Parquet(_, it) => it.next().transpose().map_err(|e| data_error(code, e)),
         }
     }
