@@ -23,6 +23,16 @@ async fn seeded(db: &TestDb) -> Platform {
     p
 }
 
+/// The seeded platform with an empty dataset `id` of the market regulator, and its steward.
+async fn amr_dataset(db: &TestDb, id: &str) -> (Platform, Principal) {
+    let p = seeded(db).await;
+    let steward = who(&p, "amr.steward").await;
+    p.create_dataset(&steward, new_dataset(id, "amr"))
+        .await
+        .unwrap();
+    (p, steward)
+}
+
 fn csv(bytes: &str, refuse: bool) -> Upload {
     Upload {
         format: UploadFormat::Csv,
@@ -731,11 +741,7 @@ on_both!(on_both_backends, scorecards_and_open_search);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parquet_uploads_keep_their_types() {
     let db = TestDb::sqlite();
-    let p = seeded(&db).await;
-    let steward = who(&p, "amr.steward").await;
-    p.create_dataset(&steward, new_dataset("parquet-test", "amr"))
-        .await
-        .unwrap();
+    let (p, steward) = amr_dataset(&db, "parquet-test").await;
     let text = "code,amount,day\nA,1,2024-01-02\nB,2,2024-02-03\n";
     let mut reader = govops_data::ingest::CsvReader::new(
         text.as_bytes(),
@@ -895,11 +901,7 @@ on_both!(prefill, forms_prefill_from_shared_data_under_a_grant);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn versions_of_several_batches_are_repaired_and_retyped() {
     let db = TestDb::sqlite();
-    let p = seeded(&db).await;
-    let steward = who(&p, "amr.steward").await;
-    p.create_dataset(&steward, new_dataset("codes-test", "amr"))
-        .await
-        .unwrap();
+    let (p, steward) = amr_dataset(&db, "codes-test").await;
     // Codes repeat after row 30,000; `n` has leading zeros (so it is text) and one
     // value that is not a number, at row 20,000.
     let mut text = String::from("code,n\n");
