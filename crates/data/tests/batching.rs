@@ -84,6 +84,13 @@ fn read(bytes: &[u8], batch_size: usize) -> (Vec<RecordBatch>, Vec<BadRow>) {
 }
 
 /// The bench's rules, the district reference set and the time they run at.
+/// `rows` rows of [`messy_csv`] in batches of 100, and their schema.
+fn batches_of_100(rows: usize) -> (Vec<RecordBatch>, arrow_schema::SchemaRef) {
+    let (batches, _) = read(&messy_csv(rows), 100);
+    let schema = batches[0].schema();
+    (batches, schema)
+}
+
 fn setup() -> (RuleSet, HashMap<String, ReferenceSet>, time::OffsetDateTime) {
     let mut refs = HashMap::new();
     refs.insert(
@@ -175,9 +182,7 @@ fn scanning_on_several_threads_changes_nothing() {
 /// profiled and checked; a caller that stops early leaves the rest unread.
 #[test]
 fn scan_passes_errors_on_and_stops_where_the_caller_stops() {
-    let bytes = messy_csv(3_000);
-    let (batches, _) = read(&bytes, 100);
-    let schema = batches[0].schema();
+    let (batches, schema) = batches_of_100(3_000);
     let (rules, refs, now) = setup();
     let mut run = QualityRun::new(&rules, &schema, &refs, now).unwrap();
     let stream = batches
@@ -210,9 +215,7 @@ fn scan_passes_errors_on_and_stops_where_the_caller_stops() {
 /// thread count.
 #[test]
 fn a_panic_in_a_unit_reaches_the_caller() {
-    let bytes = messy_csv(2_000);
-    let (batches, _) = read(&bytes, 100);
-    let schema = batches[0].schema();
+    let (batches, schema) = batches_of_100(2_000);
     let (rules, refs, now) = setup();
     let short = batches[3].project(&[0]).unwrap();
     for threads in [1, 2, 3] {
